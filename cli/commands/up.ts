@@ -1,0 +1,73 @@
+import { defineCommand, intOption, collect } from '../lib/command.js';
+import { formatDuration } from '../lib/duration.js';
+import { color, note, say, sayJson } from '../lib/output.js';
+import { AlreadyUpError, chooseRuntime, defaultStackOptions, parseScale, startStack, type RuntimeChoice, type UpProgress } from '../runtime/index.js';
+import { addresses, memberTable, stateColor } from './shared.js';
+
+const port = (flag: string) => intOption(flag, { min: 1, max: 65535 });
+
+export default defineCommand({
+  name: 'up',
+  description: 'boot the whole lab (Kafka, PostgreSQL, fault proxy, services, gateway) and return when it is healthy',
+  details:
+    'The native runtime (used when no Docker engine answers) runs every member as a process under a\n' +
+    'detached supervisor; its state, logs and data live in .pizza-lab/ in this folder.',
+  options: [
+    { flags: '--runtime <runtime>', description: 'where to run the stack', choices: ['auto', 'native', 'compose'], default: 'auto' },
+    { flags: '--scale <service=n>', description: 'instances of a service behind the gateway (repeatable)', parse: collect },
+    { flags: '--brokers <n>', description: 'Kafka brokers: 1, or 3 for a replicated cluster', parse: intOption('--brokers', { min: 1, max: 3 }), default: 1 },
+    { flags: '--gateway-port <port>', description: 'web shop and API port', parse: port('--gateway-port'), default: 8000 },
+    { flags: '--kafka-port <port>', description: "Kafka's plain listener for tools", parse: port('--kafka-port'), default: 9092 },
+    { flags: '--postgres-port <port>', description: 'PostgreSQL port', parse: port('--postgres-port'), default: 5433 },
+    { flags: '--fault-port <port>', description: 'fault API (Toxiproxy-compatible) port', parse: port('--fault-port'), default: 8474 },
+    { flags: '--port-base <port>', description: 'first of the internal ports (links, listeners, services)', parse: port('--port-base'), default: 19100 },
+    { flags: '--log-level <level>', description: 'services log level', choices: ['debug', 'info', 'warn', 'error'], default: 'info' },
+    { flags: '--json', description: 'print the final status as JSON' },
+  ],
+  examples: ['pizza-lab up', 'pizza-lab up --scale order=3', 'pizza-lab up --gateway-port 8080 --kafka-port 19092'],
+  async action(_args, opts, context) {
+    const runtime = await chooseRuntime(opts.runtime as RuntimeChoice);
+    const options = defaultStackOptions({
+      ports: { gateway: opts.gatewayPort as number, kafka: opts.kafkaPort as number, postgres: opts.postgresPort as number, faultApi: opts.faultPort as number },
+      portBase: opts.portBase as number,
+      brokers: opts.brokers as number,
+      scale: parseScale((opts.scale as string[] | undefined) ?? []),
+      logLevel: opts.logLevel as string,
+    });
+    const started = Date.now();
+    note(color.bold(`starting the lab (${runtime} runtime)`));
+    const onProgress = (event: UpProgress) => {
+      if (event.type === 'setup' || event.type === 'note') note(`  ${color.dim(event.message)}`);
+      else if (event.member.state !== 'pending') {
+        const mark = event.member.state === 'running' ? color.green('✓') : event.member.state === 'starting' ? color.dim('…') : color.red('✗');
+        note(`  ${mark} ${event.member.name.padEnd(18)} ${stateColor(event.member)}  ${color.dim(formatDuration(event.elapsedMs))}`);
+      }
+    };
+    try {
+      const stack = await startStack(options, { runtime, onProgress, signal: context.signal });
+      const status = await stack.status();
+      if (opts.json) sayJson(status);
+      else {
+        say(memberTable(status.members));
+        say();
+        say(addresses(stack.plan));
+        say();
+        say(`${color.green('the lab is up')} in ${formatDuration(Date.now() - started)} — next: ${color.bold('pizza-lab order --follow')}, ${color.bold('pizza-lab status')}, ${color.bold('pizza-lab down')}`);
+      }
+      return 0;
+    } catch (error) {
+      if (error instanceof AlreadyUpError) {
+        const status = await error.lab.status();
+        if (opts.json) sayJson(status);
+        else {
+          say(`the lab is already up (${status.runtime} runtime):`);
+          say(memberTable(status.members));
+          say();
+          say(addresses(error.lab.plan));
+        }
+        return 0;
+      }
+      throw error;
+    }
+  },
+});

@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The package root (the folder holding package.json), whether running from source or from dist/. */
+export const projectRoot: string = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('pizza-lab: cannot find its package.json');
+    dir = parent;
+  }
+  return dir;
+})();
+
+/** Compiled JavaScript lives in dist/, mirroring the source tree. */
+export function distPath(...parts: string[]): string {
+  return join(projectRoot, 'dist', ...parts);
+}
+
+/** Where downloaded things (the Kafka jars) are cached across projects: $XDG_CACHE_HOME/pizza-lab. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.length > 0 ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  return join(base, 'pizza-lab');
+}
+
+/**
+ * The lab's state folder: `.pizza-lab/` in the working directory (state, logs, data), or
+ * PIZZA_LAB_HOME when set (tests use it to run a stack of their own).
+ */
+export function labHome(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.PIZZA_LAB_HOME && env.PIZZA_LAB_HOME.length > 0 ? env.PIZZA_LAB_HOME : join(process.cwd(), '.pizza-lab'));
+}

@@ -1,0 +1,57 @@
+/**
+ * Every member of the native stack, from the plan: PostgreSQL and Kafka, the fault proxy, then
+ * the services and the gateway (started as processes; the runtime never imports their code).
+ */
+import { existsSync } from 'node:fs';
+import { distPath } from '../../lib/paths.js';
+import { Wait } from '../../lib/wait.js';
+import type { StackPlan } from '../stack-spec.js';
+import type { KafkaDist } from './kafka-dist.js';
+import { kafkaMembers, type KafkaDirs } from './kafka.js';
+import type { MemberDef } from './member.js';
+import { postgresMember, type PostgresLayout } from './postgres.js';
+
+export function faultProxyMember(plan: StackPlan): MemberDef {
+  const port = plan.options.ports.faultApi;
+  return {
+    name: 'fault-proxy',
+    kind: 'fault-proxy',
+    address: `${plan.host}:${port}`,
+    phase: 0,
+    command: process.execPath,
+    args: [distPath('cli', 'faults', 'proxy', 'main.js'), '--host', plan.host, '--port', String(port)],
+    env: { LOG_LEVEL: plan.options.logLevel },
+    ready: Wait.forHttp(`${plan.endpoints.faultApi}/version`, { timeoutMs: 20_000 }),
+    health: Wait.forHttp(`${plan.endpoints.faultApi}/version`, { timeoutMs: 2000 }),
+    stopSignal: 'SIGTERM',
+    stopTimeoutMs: 5000,
+  };
+}
+
+/** Phase of each service: the gateway starts last, once what it routes to answers. */
+const servicePhase = (service: string) => (service === 'gateway' ? 2 : 1);
+
+export function serviceMembers(plan: StackPlan): MemberDef[] {
+  return plan.instances
+    .filter((instance) => existsSync(distPath('services', instance.service, 'main.js')))
+    .map((instance) => {
+      const health = `http://${plan.host}:${instance.port}/health`;
+      return {
+        name: instance.member,
+        kind: instance.service === 'gateway' ? 'gateway' : 'service',
+        address: `${plan.host}:${instance.port}`,
+        phase: servicePhase(instance.service),
+        command: process.execPath,
+        args: ['--enable-source-maps', distPath('services', instance.service, 'main.js')],
+        env: { ...instance.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+        ready: Wait.forHttp(health, { timeoutMs: 30_000 }),
+        health: Wait.forHttp(health, { timeoutMs: 2000 }),
+        stopSignal: 'SIGTERM',
+        stopTimeoutMs: 15_000,
+      } satisfies MemberDef;
+    });
+}
+
+export function stackMembers(plan: StackPlan, context: { kafka: KafkaDist; kafkaDirs: KafkaDirs; postgres: PostgresLayout }): MemberDef[] {
+  return [postgresMember(plan, context.postgres), ...kafkaMembers(plan, context.kafka, context.kafkaDirs), faultProxyMember(plan), ...serviceMembers(plan)];
+}

@@ -1,0 +1,65 @@
+/**
+ * Process identity on Linux: a pid plus the kernel's start time of that pid, so that the lab only
+ * ever signals processes it started itself, even after a pid has been reused.
+ */
+import { readFileSync } from 'node:fs';
+
+export interface ProcessRef {
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat (clock ticks since boot); undefined where /proc is absent. */
+  startTime?: string;
+}
+
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses; fields after it are plain.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return rest[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function refOf(pid: number): ProcessRef {
+  return { pid, startTime: processStartTime(pid) };
+}
+
+/** True when the process exists, is the one we started, and is not a zombie. */
+export function isAlive(ref: ProcessRef): boolean {
+  try {
+    process.kill(ref.pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${ref.pid}/stat`, 'utf8');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (rest[0] === 'Z') return false;
+    if (ref.startTime !== undefined && rest[19] !== ref.startTime) return false;
+  } catch {
+    // No /proc: trust kill(0).
+  }
+  return true;
+}
+
+/** Sends a signal to a process we started; false when it is gone (or was never ours). */
+export function signal(ref: ProcessRef, sig: NodeJS.Signals | number): boolean {
+  if (!isAlive(ref)) return false;
+  try {
+    process.kill(ref.pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits until the process is gone; true if it went within the time. */
+export async function waitForExit(ref: ProcessRef, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(ref)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return !isAlive(ref);
+}

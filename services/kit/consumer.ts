@@ -1,0 +1,227 @@
+/**
+ * The saga consumer every service uses. For each record: decode and validate it (a bad record
+ * goes to the dead-letter topic with its origin and the consumer moves on), skip types the
+ * service does not handle, then run the handler:
+ *   - transient errors are retried with backoff and full jitter, a bounded number of times, then
+ *     dead-lettered (`retries-exhausted`);
+ *   - programming errors are never retried: dead-lettered at once (`not-retriable`);
+ *   - the service's own database being unreachable blocks the partition (retried until it is
+ *     back): the event stays in Kafka, nothing is dead-lettered for an outage;
+ *   - `PauseConsumption` (a circuit breaker is open) pauses the partition and resumes it later,
+ *     instead of burning retries.
+ * Offsets are committed only for records fully handled; redeliveries are absorbed by the inbox.
+ */
+import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { createEvent, decodeEvent, encodeEvent, headersOf, type DeadLettered, type EventType, type SagaEvent, type Topic } from '../events/index.js';
+import { isConnectionError, isRetriable, messageOf, ServiceError } from './errors.js';
+import { stableUuid } from './ids.js';
+import { forOrder, type Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import { backoffDelay, sleep } from './retry.js';
+
+/** Thrown by a handler to stop consuming a partition for a while (e.g. the breaker is open). */
+export class PauseConsumption extends ServiceError {
+  constructor(
+    message: string,
+    readonly resumeInMs: number,
+  ) {
+    super(message, { retriable: true, code: 'pause' });
+  }
+}
+
+export interface HandlerContext {
+  /** 1 for the first try, 2 for the first retry… */
+  attempt: number;
+  logger: Logger;
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface SagaConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topics: readonly Topic[];
+  /** Event types this consumer acts on; others on its topics are skipped. */
+  handles: readonly EventType[];
+  handle: (event: SagaEvent, context: HandlerContext) => Promise<void>;
+  /** Sends dead letters. */
+  producer: Producer;
+  logger: Logger;
+  metrics: Metrics;
+  /** Attempts for transient errors before dead-lettering (first try included). */
+  attempts?: number;
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  /** Partitions handled in parallel (each partition stays in order). */
+  concurrency?: number;
+  fromBeginning?: boolean;
+}
+
+export interface SagaConsumer {
+  consumer: Consumer;
+  stop(): Promise<void>;
+}
+
+function recordValue(message: KafkaMessage): { value: string | null; valueEncoding: 'utf8' | 'base64' } {
+  if (message.value === null) return { value: null, valueEncoding: 'utf8' };
+  const text = message.value.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(message.value) ? { value: text, valueEncoding: 'utf8' } : { value: message.value.toString('base64'), valueEncoding: 'base64' };
+}
+
+/** The DeadLettered event for a record; its id is derived from the record, so a re-send is a duplicate the dlq table ignores. */
+export function deadLetterEvent(args: { consumer: string; topic: string; partition: number; message: KafkaMessage; kind: DeadLettered['error']['kind']; error: string; attempts: number; traceparent?: string }): SagaEvent<'DeadLettered'> {
+  return createEvent({
+    type: 'DeadLettered',
+    source: args.consumer,
+    id: stableUuid(`${args.consumer}|${args.topic}|${args.partition}|${args.message.offset}`),
+    cause: args.traceparent,
+    data: {
+      origin: { topic: args.topic, partition: args.partition, offset: args.message.offset, key: args.message.key?.toString() ?? null, headers: headersOf(args.message), ...recordValue(args.message) },
+      consumer: args.consumer,
+      error: { kind: args.kind, message: args.error.slice(0, 2000) },
+      attempts: args.attempts,
+      deadLetteredAt: new Date().toISOString(),
+    },
+  });
+}
+
+export async function startSagaConsumer(options: SagaConsumerOptions): Promise<SagaConsumer> {
+  const { groupId, metrics, producer } = options;
+  const logger = options.logger.child({ component: 'consumer', group: groupId });
+  const attempts = options.attempts ?? 5;
+  const retryInitialMs = options.retryInitialMs ?? 200;
+  const retryMaxMs = options.retryMaxMs ?? 5000;
+  const handles = new Set(options.handles);
+  const consumer = options.kafka.consumer({
+    groupId,
+    sessionTimeout: 10_000,
+    rebalanceTimeout: 15_000,
+    heartbeatInterval: 1000,
+    maxWaitTimeInMs: 100,
+    allowAutoTopicCreation: false,
+  });
+  let running = true;
+
+  async function deadLetter(topic: string, partition: number, message: KafkaMessage, kind: DeadLettered['error']['kind'], error: string, tried: number, traceparent?: string) {
+    const event = deadLetterEvent({ consumer: groupId, topic, partition, message, kind, error, attempts: tried, traceparent });
+    const record = encodeEvent(event);
+    await producer.send({ topic: record.topic, acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
+    metrics.deadLettered.inc({ topic, reason: kind });
+    logger.warn({ topic, partition, offset: message.offset, kind, error, attempts: tried, orderId: event.subject ?? undefined }, 'record dead-lettered');
+  }
+
+  type Outcome = { kind: 'done' } | { kind: 'paused'; resumeInMs: number } | { kind: 'stopped' };
+  const done: Outcome = { kind: 'done' };
+
+  /** Handles one record; `paused` when the partition must stop at this record for now. */
+  async function processMessage(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<Outcome> {
+    const decoded = decodeEvent(message);
+    if (!decoded.ok) {
+      await deadLetter(topic, partition, message, decoded.kind, decoded.message, 0, headersOf(message).traceparent);
+      metrics.eventsConsumed.inc({ topic, type: decoded.type ?? 'unknown', outcome: 'dead-lettered' });
+      return done;
+    }
+    const event = decoded.event;
+    if (!handles.has(event.type)) {
+      metrics.eventsConsumed.inc({ topic, type: event.type, outcome: 'skipped' });
+      return done;
+    }
+    const log = forOrder(logger, event.subject, event.traceparent);
+    const started = process.hrtime.bigint();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await options.handle(event, { attempt, logger: log, topic, partition, offset: message.offset });
+        metrics.eventsConsumed.inc({ topic, type: event.type, outcome: 'processed' });
+        metrics.eventDuration.observe({ type: event.type }, Number(process.hrtime.bigint() - started) / 1e9);
+        return done;
+      } catch (error) {
+        if (error instanceof PauseConsumption) return { kind: 'paused', resumeInMs: error.resumeInMs };
+        if (!running) return { kind: 'stopped' };
+        if (isConnectionError(error)) {
+          // Our own dependency is down: wait for it, do not dead-letter for an outage.
+          const delay = backoffDelay(Math.min(attempt, 6), { initialMs: retryInitialMs, maxMs: retryMaxMs });
+          if (attempt === 1 || attempt % 10 === 0) log.warn({ err: messageOf(error), attempt }, 'dependency unavailable; holding this partition until it is back');
+          await sleep(delay);
+          await heartbeat().catch(() => {});
+          continue;
+        }
+        if (!isRetriable(error) || attempt >= attempts) {
+          const kind = isRetriable(error) ? 'retries-exhausted' : 'not-retriable';
+          if (kind === 'not-retriable') log.error({ err: error }, 'handler failed with an error that retrying cannot fix');
+          await deadLetter(topic, partition, message, kind, messageOf(error), attempt, event.traceparent);
+          metrics.eventsConsumed.inc({ topic, type: event.type, outcome: 'dead-lettered' });
+          return done;
+        }
+        metrics.handlerRetries.inc({ type: event.type });
+        const delay = backoffDelay(attempt, { initialMs: retryInitialMs, maxMs: retryMaxMs });
+        log.info({ err: messageOf(error), attempt, retryInMs: delay }, 'transient error; retrying');
+        await sleep(delay);
+        await heartbeat().catch(() => {});
+      }
+    }
+  }
+
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
+  await consumer.run({
+    partitionsConsumedConcurrently: options.concurrency ?? 6,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) => {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) break;
+        const outcome = await processMessage(batch.topic, batch.partition, message, heartbeat);
+        if (outcome.kind === 'stopped') break;
+        if (outcome.kind === 'paused') {
+          const resumeInMs = Math.max(100, outcome.resumeInMs);
+          const resume = pause();
+          // Start again from this record when the partition resumes.
+          consumer.seek({ topic: batch.topic, partition: batch.partition, offset: message.offset });
+          logger.info({ topic: batch.topic, partition: batch.partition, resumeInMs }, 'partition paused');
+          setTimeout(() => {
+            if (running) resume();
+          }, resumeInMs).unref();
+          break;
+        }
+        resolveOffset(message.offset);
+        await heartbeat();
+      }
+    },
+  });
+
+  const lagTimer = setInterval(() => void refreshLag(), 5000);
+  lagTimer.unref();
+  const admin = options.kafka.admin();
+  let adminConnected = false;
+  async function refreshLag() {
+    try {
+      if (!adminConnected) {
+        await admin.connect();
+        adminConnected = true;
+      }
+      for (const topic of options.topics) {
+        const [committed, latest] = await Promise.all([admin.fetchOffsets({ groupId, topics: [topic] }), admin.fetchTopicOffsets(topic)]);
+        const high = new Map(latest.map((p) => [p.partition, Number(p.high)]));
+        let lag = 0;
+        for (const p of committed[0]?.partitions ?? []) {
+          const offset = Number(p.offset);
+          const end = high.get(p.partition) ?? 0;
+          lag += offset < 0 ? end : Math.max(0, end - offset);
+        }
+        metrics.consumerLag.set({ group: groupId, topic }, lag);
+      }
+    } catch {
+      // Kafka unreachable: keep the last figures.
+    }
+  }
+
+  return {
+    consumer,
+    async stop() {
+      running = false;
+      clearInterval(lagTimer);
+      await consumer.disconnect();
+      if (adminConnected) await admin.disconnect().catch(() => {});
+    },
+  };
+}

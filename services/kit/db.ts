@@ -1,0 +1,98 @@
+/**
+ * PostgreSQL for a service: a pool that fails fast when the database is unreachable (so the API
+ * can answer 503 at once instead of hanging), transactions, and per-service SQL migrations.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { ServiceConfig } from './config.js';
+import type { Logger } from './logger.js';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+export function createPool(config: Pick<ServiceConfig, 'databaseUrl' | 'instance'>, options: { max?: number } = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    application_name: config.instance,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: 2000,
+    idleTimeoutMillis: 30_000,
+    // A paused or partitioned database must not hang a request forever.
+    query_timeout: 10_000,
+  });
+  // A pooled connection that dies while idle is reported here; the pool replaces it on demand.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
+}
+
+/**
+ * Applies `migrations/*.sql` in name order, each once, in its own transaction. An advisory lock
+ * lets several instances of a service start together without racing.
+ */
+export interface MigrationSource {
+  dir: string;
+  /** Only these files (the shared kit tables a service chooses). */
+  only?: readonly string[];
+  /** Prefix of the recorded version, so that two folders cannot collide. */
+  namespace?: string;
+}
+
+export async function migrate(pool: pg.Pool, source: MigrationSource, logger: Logger): Promise<string[]> {
+  const { dir, only, namespace } = source;
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql') && (only === undefined || only.includes(f))).sort();
+  const client = await pool.connect();
+  const applied: string[] = [];
+  try {
+    await client.query("SELECT pg_advisory_lock(hashtext(current_schema() || ':migrations'))");
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+    const done = new Set((await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    for (const file of files) {
+      const version = namespace ? `${namespace}/${file}` : file;
+      if (done.has(version)) continue;
+      const sql = await readFile(join(dir, file), 'utf8');
+      await client.query('BEGIN');
+      try {
+        await client.query(sql);
+        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw new Error(`migration ${file} failed: ${(error as Error).message}`, { cause: error });
+      }
+      applied.push(version);
+      logger.info({ migration: version }, 'migration applied');
+    }
+  } finally {
+    await client.query("SELECT pg_advisory_unlock(hashtext(current_schema() || ':migrations'))").catch(() => {});
+    client.release();
+  }
+  return applied;
+}
+
+/** A health check: the database answers a trivial query. */
+export function databaseCheck(pool: pg.Pool) {
+  return async () => {
+    await pool.query('SELECT 1');
+    return true as const;
+  };
+}

@@ -1,0 +1,25 @@
+import { createServer } from 'node:net';
+
+function free(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A run of `count` consecutive free loopback ports, so a test lab never meets another one. */
+export async function freePortBlock(count: number, from = 20_000, to = 32_000): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = from + Math.floor(Math.random() * (to - from - count));
+    const checks = await Promise.all(Array.from({ length: count }, (_, i) => free(base + i)));
+    if (checks.every(Boolean)) return base;
+  }
+  throw new Error(`no block of ${count} free ports between ${from} and ${to}`);
+}
+
+/** Ports for one test lab: public ones and the internal block. */
+export async function labPorts() {
+  const base = await freePortBlock(100);
+  return { ports: { gateway: base, kafka: base + 1, postgres: base + 2, faultApi: base + 3 }, portBase: base + 10 };
+}
