@@ -87,8 +87,9 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
   return { status: 500, body: { error: 'internal', message: 'an unexpected error; it was logged' } };
 }
 
+/** true: ok; false or a string: failing (the string says why); `{ info }`: ok, with a note (e.g. a breaker's state). */
 export interface HealthCheck {
-  (): Promise<boolean | string>;
+  (): Promise<boolean | string | { info: string }>;
 }
 
 export interface HttpAppOptions {
@@ -147,8 +148,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       Object.entries(options.health ?? {}).map(async ([name, check]) => {
         try {
           const result = await Promise.race([check(), new Promise<string>((resolve) => setTimeout(() => resolve('no answer within 1 s'), 1000).unref())]);
-          checks[name] = result === true ? 'ok' : result === false ? 'failing' : result;
-          if (result !== true) ok = false;
+          checks[name] = result === true ? 'ok' : result === false ? 'failing' : typeof result === 'string' ? result : result.info;
+          if (result !== true && typeof result !== 'object') ok = false;
         } catch (error) {
           checks[name] = (error as Error).message;
           ok = false;
