@@ -4,7 +4,7 @@
  * `/metrics`, and an OpenAPI document generated from the route schemas at `/openapi.json`.
  */
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { ServiceConfig } from './config.js';
 import { ServiceError } from './errors.js';
 import type { Logger } from './logger.js';
@@ -109,7 +109,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     // One log line per request would cost more than the request at a thousand a second.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
     forceCloseConnections: true,
   });
