@@ -17,7 +17,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const home = await mkdtemp(join(tmpdir(), 'pizza-lab-test-'));
-  const options = defaultStackOptions({ ...(await labPorts()), scale: { order: 2 } });
+  // Three order instances, so the scale-out scenario and the gateway's round-robin run here too.
+  const options = defaultStackOptions({ ...(await labPorts()), scale: { order: 3 } });
   const started = Date.now();
   process.stderr.write(`booting the test lab in ${home}\n`);
   try {

@@ -58,21 +58,23 @@ export default defineCommand({
     // Open the event stream before placing anything, so no step is missed.
     const steps = new Map<string, WatchedRecord[]>();
     const startedAt = new Map<string, number>();
-    const pending: WatchedRecord[] = [];
-    const print = (record: WatchedRecord) => {
-      const orderId = record.event!.subject!;
-      steps.get(orderId)!.push(record);
-      if (!json) say(`${formatRecord(record, { color, relativeTo: startedAt.get(orderId), showTopic: false })}  ${color.dim(`← ${serviceOf(record.event!)}`)}`);
+    // Records arrive topic by topic; they are held briefly and printed in time order.
+    let queue: WatchedRecord[] = [];
+    const flush = () => {
+      const ready = queue.filter((r) => steps.has(r.event!.subject!)).sort((a, b) => a.timestamp - b.timestamp);
+      queue = queue.filter((r) => !steps.has(r.event!.subject!));
+      for (const record of ready) {
+        const orderId = record.event!.subject!;
+        steps.get(orderId)!.push(record);
+        if (!json) say(`${formatRecord(record, { color, relativeTo: startedAt.get(orderId), showTopic: false })}  ${color.dim(`← ${serviceOf(record.event!)}`)}`);
+      }
     };
     const stream = follow
       ? await openEventStream({
           brokers: stack.plan.endpoints.kafka,
           from: { kind: 'latest' },
           onRecord: (record) => {
-            const orderId = record.event?.subject;
-            if (!orderId) return;
-            if (steps.has(orderId)) print(record);
-            else pending.push(record);
+            if (record.event?.subject && record.event.type !== 'DeadLettered') queue.push(record);
           },
         })
       : undefined;
@@ -87,8 +89,6 @@ export default defineCommand({
         startedAt.set(order.orderId, sent);
         if (!json) say(`${color.bold(`order ${order.orderId}`)} accepted: ${order.items.map((l) => `${l.quantity}× ${l.name}`).join(', ')} — ${euros(Math.round(order.total * 100))} — ${order.status}`);
         else if (!follow) say(JSON.stringify(order));
-        // Events that arrived before we knew the order id.
-        for (const record of pending.splice(0).filter((r) => r.event?.subject === order.orderId)) print(record);
       }
       if (!stream) return 0;
 
@@ -103,6 +103,7 @@ export default defineCommand({
           });
         }
         await new Promise((resolve) => setTimeout(resolve, 150));
+        flush();
         for (const order of placed) {
           if (final.has(order.orderId)) continue;
           const seenTerminalEvent = steps.get(order.orderId)!.some((r) => r.event?.type === 'OrderPaid' || r.event?.type === 'OrderCancelled');
@@ -113,6 +114,7 @@ export default defineCommand({
       }
       // The final notification follows the terminal state closely; give it a moment to show.
       await new Promise((resolve) => setTimeout(resolve, 500));
+      flush();
       for (const order of placed) {
         const view = final.get(order.orderId)!;
         const took = new Date(view.updatedAt).getTime() - new Date(view.createdAt).getTime();

@@ -2,30 +2,25 @@
  * How a saga event reads in one line, shared by `tail events`, `order --follow` and `trace`:
  * the type coloured by saga step, the order, and the data that matters for that type.
  */
-import type { ChalkInstance } from 'chalk';
-import type { EventType, SagaEvent } from '../../services/events/index.js';
+import type { ChalkInstance, ForegroundColorName } from 'chalk';
+import { isEventType, type EventType, type SagaEvent } from '../../services/events/index.js';
 import type { WatchedRecord } from './event-stream.js';
 
 export const euros = (cents: number) => `€${(cents / 100).toFixed(2)}`;
 
-/** The colour of each saga step: created → cyan, paid → green, failed → red, cancelled → yellow… */
+/** The colour of each saga step: created → cyan, paid → green, failed → red, cancelled → yellow… (chalk and Ink names). */
+export const STEP_COLORS: { readonly [T in EventType]: ForegroundColorName } = {
+  OrderCreated: 'cyan',
+  OrderPaid: 'green',
+  PaymentFailed: 'red',
+  OrderCancelled: 'yellow',
+  NotificationSent: 'blue',
+  DeadLettered: 'magenta',
+};
+
+/** The chalk style of a saga step (white for a type the contract does not know). */
 export function stepColor(color: ChalkInstance, type: EventType | string): ChalkInstance {
-  switch (type) {
-    case 'OrderCreated':
-      return color.cyan;
-    case 'OrderPaid':
-      return color.green;
-    case 'PaymentFailed':
-      return color.red;
-    case 'OrderCancelled':
-      return color.yellow;
-    case 'NotificationSent':
-      return color.blue;
-    case 'DeadLettered':
-      return color.magenta;
-    default:
-      return color.white;
-  }
+  return color[isEventType(type) ? STEP_COLORS[type] : 'white'];
 }
 
 /** The fields that matter for this event type, in a few words. */
@@ -86,7 +81,9 @@ export function formatRecord(record: WatchedRecord, options: LineOptions): strin
   const topic = options.showTopic === false ? '' : `${color.dim(record.topic.padEnd(19))} `;
   if (!record.event) {
     const why = record.invalid ? `${record.invalid.kind}: ${record.invalid.message}` : 'not an event';
-    return `${color.dim(time)} ${topic}${color.bgRed.white(' NOT AN EVENT ')}  ${color.dim(`key ${shortId(record.key)}`)}  ${why}`;
+    // The key in full: a poison record's key need not be an order id.
+    const raw = record.raw === undefined ? '' : `  ${color.dim(`raw ${JSON.stringify(record.raw.length > 60 ? `${record.raw.slice(0, 60)}…` : record.raw)}`)}`;
+    return `${color.dim(time)} ${topic}${color.bgRed.white(' NOT AN EVENT ')}  ${color.dim(`key ${record.key ?? '—'}`)}  ${why}${raw}`;
   }
   const event = record.event;
   const type = stepColor(color, event.type)(event.type.padEnd(16));

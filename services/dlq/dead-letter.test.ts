@@ -15,6 +15,7 @@ function raw(encoded: { key: string | null; value: string; headers: Record<strin
 /** The DeadLettered record a consumer sends for a poison record on order-events. */
 function deadLettered(poison: { value: Buffer | null; headers?: Record<string, Buffer> }) {
   const event = deadLetterEvent({
+    service: 'notification',
     consumer: 'notification-service',
     topic: 'order-events',
     partition: 2,

@@ -11,7 +11,7 @@
  */
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import { TOPICS } from '../events/index.js';
-import { backoffDelay, isConnectionError, messageOf, retry, sleep, type ServiceKit } from '../kit/index.js';
+import { backoffDelay, CONSUMER_TIMINGS, isConnectionError, messageOf, retry, sleep, type ServiceKit } from '../kit/index.js';
 import { toDeadLetter, type DeadLetter, type DeadLetterKind } from './dead-letter.js';
 import { insertDeadLetters } from './store.js';
 
@@ -82,7 +82,7 @@ export async function startDeadLetterConsumer(kit: ServiceKit, options: DeadLett
   }
 
   async function launch(): Promise<void> {
-    const c = kit.kafka.consumer({ groupId, sessionTimeout: 10_000, rebalanceTimeout: 15_000, heartbeatInterval: 1000, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+    const c = kit.kafka.consumer({ groupId, ...CONSUMER_TIMINGS, allowAutoTopicCreation: false });
     consumer = c;
     c.on(c.events.CRASH, ({ payload }) => {
       if (payload.restart || !running) return;
@@ -96,7 +96,8 @@ export async function startDeadLetterConsumer(kit: ServiceKit, options: DeadLett
       await c.disconnect().catch(() => {});
       throw error;
     }
-    await c.run({
+    // Not awaited: the group join may wait out a dead member's session; the service answers meanwhile.
+    void c.run({
       partitionsConsumedConcurrently: 3,
       eachBatchAutoResolve: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {

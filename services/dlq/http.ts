@@ -3,7 +3,7 @@
  * list the dead letters, read one, replay some or all of them.
  */
 import type { FastifyInstance } from 'fastify';
-import { BadRequestError, errorResponses, isConnectionError, NotFoundError, UnavailableError, type ServiceKit } from '../kit/index.js';
+import { BadRequestError, errorResponses, NotFoundError, type ServiceKit } from '../kit/index.js';
 import type { Replayer, ReplayRequest } from './replay.js';
 import { findDeadLetter, listDeadLetters, type DeadLetterStatus, type StoredDeadLetter } from './store.js';
 
@@ -60,10 +60,6 @@ function present(letter: StoredDeadLetter) {
   };
 }
 
-function unavailableOnConnectionLoss(error: unknown): never {
-  if (isConnectionError(error)) throw new UnavailableError('the dlq database is unavailable; try again shortly', { cause: error });
-  throw error;
-}
 
 export function registerRoutes(app: FastifyInstance, kit: ServiceKit, replayer: Replayer): void {
   const { pool } = kit;
@@ -94,7 +90,7 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit, replayer: 
     },
     async (request) => {
       const { status, limit } = request.query;
-      const { deadLetters, total } = await listDeadLetters(pool, { status: status === 'all' ? undefined : status, limit }).catch(unavailableOnConnectionLoss);
+      const { deadLetters, total } = await listDeadLetters(pool, { status: status === 'all' ? undefined : status, limit });
       return { deadLetters: deadLetters.map(present), count: deadLetters.length, total };
     },
   );
@@ -110,7 +106,7 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit, replayer: 
       },
     },
     async (request) => {
-      const letter = await findDeadLetter(pool, request.params.id).catch(unavailableOnConnectionLoss);
+      const letter = await findDeadLetter(pool, request.params.id);
       if (!letter) throw new NotFoundError(`there is no dead letter ${request.params.id}`);
       return present(letter);
     },

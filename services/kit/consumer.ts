@@ -15,6 +15,8 @@ import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { createEvent, decodeEvent, encodeEvent, headersOf, type DeadLettered, type EventType, type SagaEvent, type Topic } from '../events/index.js';
 import { isConnectionError, isRetriable, messageOf, ServiceError } from './errors.js';
 import { stableUuid } from './ids.js';
+import { CONSUMER_TIMINGS } from './kafka.js';
+import { startLagReporter } from './lag.js';
 import { forOrder, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { backoffDelay, sleep } from './retry.js';
@@ -39,6 +41,8 @@ export interface HandlerContext {
 }
 
 export interface SagaConsumerOptions {
+  /** The consuming service (the `ce_source` of its dead letters). */
+  service: string;
   kafka: Kafka;
   groupId: string;
   topics: readonly Topic[];
@@ -70,10 +74,10 @@ function recordValue(message: KafkaMessage): { value: string | null; valueEncodi
 }
 
 /** The DeadLettered event for a record; its id is derived from the record, so a re-send is a duplicate the dlq table ignores. */
-export function deadLetterEvent(args: { consumer: string; topic: string; partition: number; message: KafkaMessage; kind: DeadLettered['error']['kind']; error: string; attempts: number; traceparent?: string }): SagaEvent<'DeadLettered'> {
+export function deadLetterEvent(args: { service: string; consumer: string; topic: string; partition: number; message: KafkaMessage; kind: DeadLettered['error']['kind']; error: string; attempts: number; traceparent?: string }): SagaEvent<'DeadLettered'> {
   return createEvent({
     type: 'DeadLettered',
-    source: args.consumer,
+    source: args.service,
     id: stableUuid(`${args.consumer}|${args.topic}|${args.partition}|${args.message.offset}`),
     cause: args.traceparent,
     data: {
@@ -95,16 +99,13 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
   const handles = new Set(options.handles);
   const consumer = options.kafka.consumer({
     groupId,
-    sessionTimeout: 10_000,
-    rebalanceTimeout: 15_000,
-    heartbeatInterval: 1000,
-    maxWaitTimeInMs: 100,
+    ...CONSUMER_TIMINGS,
     allowAutoTopicCreation: false,
   });
   let running = true;
 
   async function deadLetter(topic: string, partition: number, message: KafkaMessage, kind: DeadLettered['error']['kind'], error: string, tried: number, traceparent?: string) {
-    const event = deadLetterEvent({ consumer: groupId, topic, partition, message, kind, error, attempts: tried, traceparent });
+    const event = deadLetterEvent({ service: options.service, consumer: groupId, topic, partition, message, kind, error, attempts: tried, traceparent });
     const record = encodeEvent(event);
     await producer.send({ topic: record.topic, acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
     metrics.deadLettered.inc({ topic, reason: kind });
@@ -164,7 +165,9 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
 
   await consumer.connect();
   await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
-  await consumer.run({
+  // Not awaited: joining the group can take a session timeout (a dead member's partitions are
+  // held until then), and the service must answer meanwhile.
+  void consumer.run({
     partitionsConsumedConcurrently: options.concurrency ?? 6,
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) => {
@@ -189,39 +192,14 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
     },
   });
 
-  const lagTimer = setInterval(() => void refreshLag(), 5000);
-  lagTimer.unref();
-  const admin = options.kafka.admin();
-  let adminConnected = false;
-  async function refreshLag() {
-    try {
-      if (!adminConnected) {
-        await admin.connect();
-        adminConnected = true;
-      }
-      for (const topic of options.topics) {
-        const [committed, latest] = await Promise.all([admin.fetchOffsets({ groupId, topics: [topic] }), admin.fetchTopicOffsets(topic)]);
-        const high = new Map(latest.map((p) => [p.partition, Number(p.high)]));
-        let lag = 0;
-        for (const p of committed[0]?.partitions ?? []) {
-          const offset = Number(p.offset);
-          const end = high.get(p.partition) ?? 0;
-          lag += offset < 0 ? end : Math.max(0, end - offset);
-        }
-        metrics.consumerLag.set({ group: groupId, topic }, lag);
-      }
-    } catch {
-      // Kafka unreachable: keep the last figures.
-    }
-  }
+  const lag = startLagReporter({ kafka: options.kafka, groupId, topics: options.topics, metrics });
 
   return {
     consumer,
     async stop() {
       running = false;
-      clearInterval(lagTimer);
+      await lag.stop();
       await consumer.disconnect();
-      if (adminConnected) await admin.disconnect().catch(() => {});
     },
   };
 }

@@ -6,7 +6,7 @@
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { ServiceConfig } from './config.js';
-import { ServiceError } from './errors.js';
+import { isConnectionError, ServiceError, UnavailableError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -127,7 +127,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   });
 
   app.setErrorHandler(async (error, request, reply) => {
-    const { status, body } = toErrorResponse(error);
+    // A lost database connection is an outage the client may retry after, not a bug: 503.
+    const mapped = isConnectionError(error) ? new UnavailableError(`the ${config.service} database is unavailable; try again shortly`, { cause: error }) : error;
+    const { status, body } = toErrorResponse(mapped);
     // Expected outages (503, 502) are one line; only the unexpected gets a stack trace.
     if (status === 500) request.log.error({ err: error, url: request.url }, 'request failed');
     else if (status >= 502) request.log.warn({ url: request.url, status, reason: body.message }, 'request failed');

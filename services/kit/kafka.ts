@@ -29,6 +29,13 @@ export function createKafka(config: Pick<ServiceConfig, 'kafka' | 'instance'>, l
 }
 
 /**
+ * Consumer group timings. A killed consumer's partitions wait a whole session timeout before
+ * they move to a survivor (Kafka only learns of the death by silence), so it is kept at the
+ * broker's minimum; heartbeats go often enough that a busy process is never taken for dead.
+ */
+export const CONSUMER_TIMINGS = { sessionTimeout: 6000, rebalanceTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 } as const;
+
+/**
  * An idempotent producer: retried sends never duplicate or reorder a partition's records, and
  * acks=all waits for every in-sync replica.
  */

@@ -20,6 +20,7 @@ await runService({
 
     const group = 'notification-service';
     const consumer = await startSagaConsumer({
+      service: kit.config.service,
       kafka: kit.kafka,
       groupId: group,
       topics: [TOPICS.orderEvents, TOPICS.paymentEvents],

@@ -5,7 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { createEvent, newTraceparent, ORDER_STATES, PAYMENT_METHODS, traceIdOf, isTraceparent, type OrderItem, type OrderState } from '../events/index.js';
-import { appendToOutbox, BadRequestError, errorResponses, isConnectionError, NotFoundError, UnavailableError, UnprocessableError, withTransaction, type ServiceKit } from '../kit/index.js';
+import { appendToOutbox, BadRequestError, errorResponses, NotFoundError, UnprocessableError, withTransaction, type ServiceKit } from '../kit/index.js';
 import type { MenuClient } from './menu-client.js';
 import { findByIdempotencyKey, findOrder, history, insertOrder, listOrders, type HistoryRow, type OrderRow } from './store.js';
 
@@ -83,11 +83,6 @@ function present(order: OrderRow, steps?: HistoryRow[]) {
   };
 }
 
-/** The database being unreachable is a 503 the client may retry, not a 500. */
-function unavailableOnConnectionLoss(error: unknown): never {
-  if (isConnectionError(error)) throw new UnavailableError('the order database is unavailable; try again shortly', { cause: error });
-  throw error;
-}
 
 export function registerRoutes(app: FastifyInstance, kit: ServiceKit, deps: { menu: MenuClient; onCreated: () => void }): void {
   const { pool, config } = kit;
@@ -113,7 +108,7 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit, deps: { me
         return reply.status(200).header('idempotent-replayed', 'true').header('location', `/api/v1/orders/${existing.id}`).send(present(existing, await history(pool, existing.id)));
       };
       if (key) {
-        const existing = await findByIdempotencyKey(pool, key).catch(unavailableOnConnectionLoss);
+        const existing = await findByIdempotencyKey(pool, key);
         if (existing) return replay(existing);
       }
 
@@ -140,7 +135,7 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit, deps: { me
         if (!(await insertOrder(client, row))) return false;
         await appendToOutbox(client, config.service, [event]);
         return true;
-      }).catch(unavailableOnConnectionLoss);
+      });
       if (!created) {
         // Another request with the same key won the race: answer as its replay.
         const existing = await findByIdempotencyKey(pool, key!);
@@ -164,7 +159,7 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit, deps: { me
       },
     },
     async (request) => {
-      const order = await findOrder(pool, request.params.id).catch(unavailableOnConnectionLoss);
+      const order = await findOrder(pool, request.params.id);
       if (!order) throw new NotFoundError(`there is no order ${request.params.id}`);
       return present(order, await history(pool, order.id));
     },
@@ -184,7 +179,7 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit, deps: { me
       },
     },
     async (request) => {
-      const orders = await listOrders(pool, { status: request.query.status, limit: request.query.limit }).catch(unavailableOnConnectionLoss);
+      const orders = await listOrders(pool, { status: request.query.status, limit: request.query.limit });
       return { orders: orders.map((o) => present(o)), count: orders.length };
     },
   );

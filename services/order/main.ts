@@ -30,6 +30,7 @@ await runService({
 
     const group = 'order-service';
     const consumer = await startSagaConsumer({
+      service: kit.config.service,
       kafka: kit.kafka,
       groupId: group,
       topics: [TOPICS.paymentEvents],

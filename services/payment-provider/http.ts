@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { PAYMENT_METHODS } from '../events/index.js';
-import { errorResponses, forOrder, isConnectionError, NotFoundError, sleep, UnavailableError, UnprocessableError, promClient, type ServiceKit } from '../kit/index.js';
+import { errorResponses, forOrder, NotFoundError, sleep, UnprocessableError, promClient, type ServiceKit } from '../kit/index.js';
 import { decide, PROVIDER_MODES, toBehaviour, type Behaviour, type BehaviourInput } from './behaviour.js';
 import { findByIdempotencyKey, findCharge, insertCharge, listCharges, type ChargeRow, type ChargeStatus } from './store.js';
 
@@ -90,11 +90,6 @@ function declined(charge: ChargeRow) {
   return { error: 'declined', message: `the charge was declined: ${charge.declineReason}`, details: { chargeId: charge.chargeId, reason: charge.declineReason } };
 }
 
-/** The database being unreachable is a 503 the client may retry, not a 500. */
-function unavailableOnConnectionLoss(error: unknown): never {
-  if (isConnectionError(error)) throw new UnavailableError('the provider database is unavailable; try again shortly', { cause: error });
-  throw error;
-}
 
 export function registerRoutes(app: FastifyInstance, kit: ServiceKit): void {
   const { pool } = kit;
@@ -146,9 +141,9 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit): void {
         paymentMethod: body.paymentMethod,
         status: decision.declineReason ? 'declined' : 'succeeded',
         declineReason: decision.declineReason,
-      }).catch(unavailableOnConnectionLoss);
+      });
       // Not inserted: the key was known (or a concurrent call with it won the race): replay it.
-      const charge = inserted ?? (await findByIdempotencyKey(pool, key).catch(unavailableOnConnectionLoss));
+      const charge = inserted ?? (await findByIdempotencyKey(pool, key));
       if (!charge) throw new Error(`charge with Idempotency-Key ${key} vanished`);
       const replayed = inserted === undefined;
       if (replayed && charge.requestHash !== requestHash) {
@@ -186,7 +181,7 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit): void {
       },
     },
     async (request) => {
-      const rows = await listCharges(pool, request.query).catch(unavailableOnConnectionLoss);
+      const rows = await listCharges(pool, request.query);
       return { charges: rows.map(present), count: rows.length };
     },
   );
@@ -202,7 +197,7 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit): void {
       },
     },
     async (request) => {
-      const charge = await findCharge(pool, request.params.chargeId).catch(unavailableOnConnectionLoss);
+      const charge = await findCharge(pool, request.params.chargeId);
       if (!charge) throw new NotFoundError(`there is no charge ${request.params.chargeId}`);
       return present(charge);
     },

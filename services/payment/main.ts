@@ -56,6 +56,7 @@ await runService({
 
     const group = 'payment-service';
     const consumer = await startSagaConsumer({
+      service: kit.config.service,
       kafka: kit.kafka,
       groupId: group,
       topics: [TOPICS.orderEvents],

@@ -2,7 +2,6 @@
  * Every member of the native stack, from the plan: PostgreSQL and Kafka, the fault proxy, then
  * the services and the gateway (started as processes; the runtime never imports their code).
  */
-import { existsSync } from 'node:fs';
 import { distPath } from '../../lib/paths.js';
 import { Wait } from '../../lib/wait.js';
 import type { StackPlan } from '../stack-spec.js';
@@ -31,25 +30,32 @@ export function faultProxyMember(plan: StackPlan): MemberDef {
 /** Phase of each service: the gateway starts last, once what it routes to answers. */
 const servicePhase = (service: string) => (service === 'gateway' ? 2 : 1);
 
+/**
+ * PIZZA_LAB_CPU_PROF=<dir> (set for `up`) makes every service write a V8 CPU profile there when
+ * it stops — how the lab's hot paths are found (open them in Chrome DevTools).
+ */
+function profileArgs(member: string): string[] {
+  const dir = process.env.PIZZA_LAB_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${member}.cpuprofile`] : [];
+}
+
 export function serviceMembers(plan: StackPlan): MemberDef[] {
-  return plan.instances
-    .filter((instance) => existsSync(distPath('services', instance.service, 'main.js')))
-    .map((instance) => {
-      const health = `http://${plan.host}:${instance.port}/health`;
-      return {
-        name: instance.member,
-        kind: instance.service === 'gateway' ? 'gateway' : 'service',
-        address: `${plan.host}:${instance.port}`,
-        phase: servicePhase(instance.service),
-        command: process.execPath,
-        args: ['--enable-source-maps', distPath('services', instance.service, 'main.js')],
-        env: { ...instance.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
-        ready: Wait.forHttp(health, { timeoutMs: 30_000 }),
-        health: Wait.forHttp(health, { timeoutMs: 2000 }),
-        stopSignal: 'SIGTERM',
-        stopTimeoutMs: 15_000,
-      } satisfies MemberDef;
-    });
+  return plan.instances.map((instance) => {
+    const health = `http://${plan.host}:${instance.port}/health`;
+    return {
+      name: instance.member,
+      kind: instance.service === 'gateway' ? 'gateway' : 'service',
+      address: `${plan.host}:${instance.port}`,
+      phase: servicePhase(instance.service),
+      command: process.execPath,
+      args: ['--enable-source-maps', ...profileArgs(instance.member), distPath('services', instance.service, 'main.js')],
+      env: { ...instance.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+      ready: Wait.forHttp(health, { timeoutMs: 30_000 }),
+      health: Wait.forHttp(health, { timeoutMs: 2000 }),
+      stopSignal: 'SIGTERM',
+      stopTimeoutMs: 15_000,
+    } satisfies MemberDef;
+  });
 }
 
 export function stackMembers(plan: StackPlan, context: { kafka: KafkaDist; kafkaDirs: KafkaDirs; postgres: PostgresLayout }): MemberDef[] {

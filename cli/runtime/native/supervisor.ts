@@ -13,6 +13,7 @@ import { LabError, messageOf } from '../../lib/errors.js';
 import { lastLines, waitFor } from '../../lib/wait.js';
 import { writeJsonAtomic, type Failure, type HomePaths, type StackEvent, type StackPhase, type StateFile } from './home.js';
 import { MEMBER_ACTIONS, type MemberAction, type MemberDef, type MemberState, type MemberStatus } from './member.js';
+import { hostMetrics } from './host-metrics.js';
 import { processStartTime } from './processes.js';
 
 export interface SupervisorOptions {
@@ -77,7 +78,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     phase,
     members: [...members.values()].map(statusOf),
     ...(failure ? { failure } : {}),
-    events: events.slice(-50),
+    events: events.slice(),
     updatedAt: new Date().toISOString(),
   });
 
@@ -227,7 +228,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         const signalName = (sig ?? 'SIGKILL').toUpperCase();
         const normalized = (signalName.startsWith('SIG') ? signalName : `SIG${signalName}`) as NodeJS.Signals;
         if (!m.child) throw new LabError(`${name} is not running (${m.state})`, { details: { status: 409 } });
-        m.expectExit = `${normalized} on request`;
+        m.expectExit = 'on request';
         try {
           m.child.kill(normalized);
         } catch (error) {
@@ -335,6 +336,12 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
+    // Read-only host and member figures for Prometheus-style scraping: no token needed.
+    if (req.method === 'GET' && req.url === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      res.end(hostMetrics([...members.values()].map((m) => ({ name: m.def.name, pid: m.pid }))));
+      return;
+    }
     if (req.headers.authorization !== `Bearer ${token}`) return reply(res, 401, { error: 'unauthorized', message: 'missing or wrong token' });
     const url = new URL(req.url ?? '/', 'http://supervisor');
     const body = req.method === 'POST' ? await readBody(req) : {};

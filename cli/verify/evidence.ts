@@ -1,0 +1,95 @@
+/**
+ * What an experiment leaves behind, in one shape the checker reads: the load generator's ledger
+ * (what the clients were told), every service's records (what the system did), every event read
+ * back from Kafka (what the services said to each other), and when each fault began and ended.
+ */
+import type { EventType, OrderState } from '../../services/events/index.js';
+
+export interface LedgerRecord {
+  /** The Idempotency-Key the request carried. */
+  key: string;
+  scheduledAt: number;
+  finishedAt?: number;
+  /** HTTP status; 0 when no answer came (timeout, reset, refused). */
+  status: number;
+  /**
+   * What the client can know: accepted (2xx with an order id), rejected (nothing can have been
+   * created: a 4xx, or no connection), unknown (no answer, or a 5xx that may hide a committed order).
+   */
+  outcome: 'accepted' | 'rejected' | 'unknown';
+  orderId?: string;
+}
+
+export interface OrderRecord {
+  id: string;
+  status: OrderState;
+  createdAt: number;
+  updatedAt: number;
+  idempotencyKey: string | null;
+}
+
+export interface ChargeRecord {
+  orderId: string;
+  status: 'succeeded' | 'declined' | string;
+}
+
+export interface PaymentRecord {
+  orderId: string;
+  status: string;
+}
+
+export interface NotificationRecord {
+  orderId: string;
+  kind: string;
+}
+
+export interface DeadLetterRecord {
+  id: string;
+  originTopic: string;
+  key: string | null;
+  errorKind: string;
+  status: 'stored' | 'replayed' | string;
+}
+
+export interface EventRecord {
+  id: string;
+  type: EventType;
+  orderId: string | null;
+  topic: string;
+  timestamp: number;
+}
+
+export interface FaultWindow {
+  /** What was done, in words ("kill payment"). */
+  action: string;
+  start: number;
+  /** When it was undone (by the timeline or the rollback). */
+  end?: number;
+}
+
+export interface LoadSummary {
+  latencyMs: { p50: number; p90: number; p95: number; p99: number; max: number };
+  errorsByStatus: Record<string, number>;
+  achievedRate: number;
+  rateOffered: number;
+  dropped: number;
+}
+
+export interface Evidence {
+  startedAt: number;
+  ledger: LedgerRecord[];
+  orders: OrderRecord[];
+  charges: ChargeRecord[];
+  payments: PaymentRecord[];
+  notifications: NotificationRecord[];
+  deadLetters: DeadLetterRecord[];
+  events: EventRecord[];
+  /** Records on the saga topics that were not valid events (poison). */
+  invalidRecords: number;
+  faults: FaultWindow[];
+  /** When the last fault was undone (by the timeline, or at the latest by the rollback). */
+  healedAt?: number;
+  load?: LoadSummary;
+  /** Figures particular scenarios record (ms without a partition leader, highest sustainable rate…). */
+  extra: Record<string, number | undefined>;
+}
