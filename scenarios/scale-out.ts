@@ -5,7 +5,7 @@ export default defineScenario({
   summary: 'Three order instances behind the gateway; one is killed under load, then started again.',
   learn: [
     'stateless API instances behind a gateway: losing one costs capacity, not availability',
-    'the gateway skips an instance that refuses connections and tries the next',
+    'the gateway sends a request to the next instance when the first fails and a retry is safe: a GET, or a POST with an Idempotency-Key',
     'the order service’s consumers rebalance the payment-events partitions among the survivors',
   ],
   requires: { scale: { order: 3 } },

@@ -103,6 +103,32 @@ describe('pizza-lab fault', () => {
     await eventually('order-2 healthy again', async () => (await member('order-2')).healthy);
   });
 
+  it('produces poison records that land in the DLQ', async () => {
+    const since = new Date();
+    const result = await runCli(['fault', 'poison', 'payment-events', '--count', '2']);
+    expect(result).toMatchObject({ code: 0, stdout: '2 malformed record(s) on payment-events\n' });
+    const dlq = `http://${plan.host}:${plan.instances.find((i) => i.service === 'dlq')!.port}`;
+    await eventually('the poison records in the DLQ', async () => {
+      const { deadLetters } = (await (await fetch(`${dlq}/dead-letters?limit=500`)).json()) as { deadLetters: { origin: { topic: string }; error: { kind: string }; deadLetteredAt: string }[] };
+      // Two consumer groups read payment-events (order and notification): four dead letters.
+      return deadLetters.filter((d) => d.origin.topic === 'payment-events' && d.error.kind === 'malformed' && new Date(d.deadLetteredAt) >= since).length === 4;
+    });
+  });
+
+  it('rewinds a consumer group; the redelivered events change nothing', async () => {
+    const notifications = async () => {
+      const response = await fetch(`http://${plan.host}:${plan.instances.find((i) => i.service === 'notification')!.port}/notifications?limit=1000`);
+      return ((await response.json()) as { count: number }).count;
+    };
+    const before = await notifications();
+    const result = await runCli(['fault', 'rewind', 'notification-service', '--topic', 'order-events', '--by', '5'], { timeoutMs: 90_000 });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^notification-service rewound on order-events: \d+ records to be delivered again\n$/);
+    await eventually('notification to be healthy again', async () => (await member('notification')).healthy);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(await notifications()).toBe(before);
+  });
+
   it('answers an unknown service or link with the valid ones (exit 2)', async () => {
     const service = await runCli(['fault', 'kill', 'paymnet']);
     expect(service.code).toBe(2);

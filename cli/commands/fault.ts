@@ -1,3 +1,5 @@
+import { ALL_TOPICS } from '../../services/events/index.js';
+import { actionContext, performAction } from '../experiment/actions.js';
 import { createFaultController, describeProvider, describeToxic, PARTITION_SCOPES, PROVIDER_MODES, type FaultController, type PartitionScope, type ProviderMode } from '../faults/controller.js';
 import type { Stream, ToxicConfig } from '../faults/types.js';
 import { defineCommand, intOption, type CommandSpec, type OptionSpec } from '../lib/command.js';
@@ -154,6 +156,33 @@ const subcommands: CommandSpec[] = [
           undo: now.mode === 'ok' ? undefined : async () => `payment-provider: ${describeProvider(await faults.provider({ mode: 'ok' }))}`,
         };
       });
+    },
+  }),
+  defineCommand({
+    name: 'poison',
+    description: 'produce malformed records straight to a saga topic: they must reach the DLQ, and the orders behind them complete',
+    arguments: [{ name: 'topic', description: 'a saga topic', required: true, choices: ALL_TOPICS }],
+    options: [{ flags: '-n, --count <n>', description: 'how many records', parse: intOption('--count', { min: 1, max: 1000 }), default: 1 }],
+    examples: ['pizza-lab fault poison order-events --count 3'],
+    async action([topic], opts) {
+      say(await performAction({ kind: 'poison', topic: topic!, count: opts.count as number }, actionContext(requireStack())));
+      return 0;
+    },
+  }),
+  defineCommand({
+    name: 'rewind',
+    description: "move a service's consumer group back on a topic: events it already handled are delivered again",
+    arguments: [{ name: 'group', description: 'order-service, payment-service, notification-service or dlq-service', required: true, choices: ['order-service', 'payment-service', 'notification-service', 'dlq-service'] }],
+    options: [
+      { flags: '--topic <topic>', description: 'the topic to rewind on', choices: ALL_TOPICS },
+      { flags: '--by <n>', description: 'records per partition to go back', parse: intOption('--by', { min: 1 }), default: 50 },
+    ],
+    details: 'The group’s service is stopped while its offsets move (Kafka only moves an idle group), then started again.',
+    examples: ['pizza-lab fault rewind payment-service --topic order-events --by 50'],
+    async action([group], opts) {
+      if (!opts.topic) throw new UsageError('fault rewind needs --topic', { hint: `one of ${ALL_TOPICS.join(', ')}` });
+      say(await performAction({ kind: 'rewind', group: group!, topic: opts.topic as string, by: opts.by as number }, actionContext(requireStack())));
+      return 0;
     },
   }),
   defineCommand({

@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../lib/command.js';
+import bench from './bench.js';
 import dlq from './dlq.js';
 import doctor from './doctor.js';
 import dashboard from './dashboard.js';
@@ -15,4 +16,4 @@ import tail from './tail.js';
 import up from './up.js';
 
 /** Every command, in the order `--help` lists them. */
-export const commands: readonly CommandSpec[] = [up, status, order, tail, trace, dashboard, load, scenario, fault, dlq, logs, down, setup, doctor];
+export const commands: readonly CommandSpec[] = [up, status, order, tail, trace, dashboard, load, scenario, fault, dlq, logs, down, setup, doctor, bench];

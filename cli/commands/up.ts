@@ -10,6 +10,8 @@ export default defineCommand({
   name: 'up',
   description: 'boot the whole lab (Kafka, PostgreSQL, fault proxy, services, gateway) and return when it is healthy',
   details:
+    'The compose runtime (used when a Docker engine answers) runs the stack with `docker compose`\n' +
+    '(project pizza-lab); the files it generates for your options live in .pizza-lab/compose/.\n' +
     'The native runtime (used when no Docker engine answers) runs every member as a process under a\n' +
     'detached supervisor; its state, logs and data live in .pizza-lab/ in this folder.',
   options: [

@@ -78,7 +78,7 @@ export async function performAction(action: Action, context: ActionContext): Pro
     case 'replay-dead-letters':
       return replayDeadLetters(stack);
     case 'kill-partition-leader':
-      throw new LabError('kill-partition-leader needs the three-broker lab', { hint: 'start it with `pizza-lab up --brokers 3`' });
+      return killPartitionLeader(context, action.topic);
   }
 }
 
@@ -134,4 +134,41 @@ async function replayDeadLetters(stack: Stack): Promise<string> {
   if (!response.ok) throw new LabError(`replaying dead letters failed: ${body.message ?? response.status}`);
   const n = body.count ?? body.replayed?.length ?? 0;
   return `${n} dead letter(s) replayed`;
+}
+
+/**
+ * Kills the broker leading the busiest partition of a topic, then watches the cluster until
+ * another broker leads it: how long the partition had no leader goes to the journal.
+ */
+async function killPartitionLeader(context: ActionContext, topic: string): Promise<string> {
+  const plan = context.stack.plan;
+  if (plan.brokers.length < 3) throw new LabError('killing a partition leader needs the three-broker lab', { hint: 'start it with `pizza-lab up --brokers 3`' });
+  // No retries: a poll that meets the dead broker fails at once and the next one asks another.
+  const admin = toolsKafka(plan.endpoints.kafka, 'pizza-lab-failover', { retries: 0, requestTimeout: 1000 }).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const busiest = offsets.reduce((a, b) => (Number(b.high) - Number(b.low) > Number(a.high) - Number(a.low) ? b : a)).partition;
+    const leaderOf = async () => (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions.find((p) => p.partitionId === busiest)!.leader;
+    const leader = await leaderOf();
+    const broker = plan.brokers.find((b) => b.id === leader);
+    if (!broker) throw new LabError(`partition ${topic}/${busiest} has no leader to kill`);
+    const killedAt = Date.now();
+    await context.faults.member(broker.member, 'kill');
+    context.extra.killedBroker = broker.id;
+    context.extra.failoverPartition = busiest;
+    const deadline = killedAt + 60_000;
+    for (;;) {
+      const now = await leaderOf().catch(() => -1);
+      if (now >= 0 && now !== leader) {
+        context.extra.leaderlessMs = Date.now() - killedAt;
+        context.extra.newLeader = now;
+        return `killed ${broker.member}, leader of ${topic}/${busiest}; broker ${now} led it after ${context.extra.leaderlessMs} ms`;
+      }
+      if (Date.now() > deadline) throw new LabError(`${topic}/${busiest} still had no new leader 60 s after ${broker.member} was killed`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await admin.disconnect();
+  }
 }

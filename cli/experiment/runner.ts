@@ -75,14 +75,15 @@ function ledgerOf(result: LoadResult | undefined): LedgerRecord[] {
 }
 
 /**
- * The highest offered rate of a ramp whose every full second met the latency objective, with
- * under 1 % errors other than shed load (429): the system's sustainable capacity.
+ * The highest offered rate of a ramp whose every full second met the latency objective with
+ * under 1 % of requests failed, shed (429) or dropped: the system's sustainable capacity.
  */
 export function highestSustainableRate(steps: { atMs: number; rate: number }[], timeline: LoadResult['timeline'], p99BelowMs: number, durationMs: number): number {
   let best = 0;
   steps.forEach((step, i) => {
     const endMs = steps[i + 1]?.atMs ?? durationMs;
-    const seconds = timeline.filter((s) => s.second * 1000 >= step.atMs && (s.second + 1) * 1000 <= endMs && s.sent > 0);
+    // A second belongs to the step its middle falls in.
+    const seconds = timeline.filter((s) => s.second * 1000 + 500 >= step.atMs && s.second * 1000 + 500 < endMs && s.sent > 0);
     if (seconds.length === 0) return;
     const sent = seconds.reduce((n, s) => n + s.sent, 0);
     const failed = seconds.reduce((n, s) => n + s.errors + s.dropped, 0);
@@ -138,6 +139,7 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
   const open = new Map<string, FaultWindow>();
   const windows: FaultWindow[] = [];
   let t0 = Date.now();
+  let loadEndedAt: number | undefined;
 
   const act = async (action: Action): Promise<void> => {
     const key = faultKey(action);
@@ -219,6 +221,7 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
       }
     })();
     const [loadResult] = await Promise.all([loadRun, timelineRun]);
+    loadEndedAt = Date.now();
     clearInterval(sampler);
     const { ledger: _entries, ...loadSummary } = loadResult;
     journal.load = loadSummary;
@@ -235,7 +238,7 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
     options.signal?.removeEventListener('abort', abort);
   }
   journal.faults = windows.map((w) => ({ action: w.action, startMs: w.start - t0, endMs: w.end === undefined ? undefined : w.end - t0 }));
-  const healedAt = windows.length > 0 ? Math.max(...windows.map((w) => w.end ?? Date.now())) : undefined;
+  const healedAt = windows.length > 0 ? Math.max(...windows.map((w) => w.end ?? Date.now())) : loadEndedAt;
   journal.healedAtMs = healedAt === undefined ? undefined : healedAt - t0;
 
   if (journal.run.interrupted) {
@@ -277,7 +280,16 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
     invalidRecords,
     faults: windows,
     healedAt,
-    load: journal.load ? { latencyMs: journal.load.latencyMs, errorsByStatus: journal.load.errorsByStatus, achievedRate: journal.load.achievedRate, rateOffered: journal.load.rateOffered, dropped: journal.load.dropped } : undefined,
+    load: journal.load
+      ? {
+          latencyMs: journal.load.latencyMs,
+          errorsByStatus: journal.load.errorsByStatus,
+          achievedRate: journal.load.achievedRate,
+          rateOffered: journal.load.rateOffered,
+          dropped: journal.load.dropped,
+          droppedPerSecond: journal.load.timeline.map((s) => s.dropped),
+        }
+      : undefined,
     extra: context.extra,
   };
   journal.verdict = checkEvidence(evidence, scenario.expect);

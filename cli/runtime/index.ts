@@ -3,7 +3,8 @@
  */
 import { LabError, StackNotRunningError, UsageError } from '../lib/errors.js';
 import { labHome } from '../lib/paths.js';
-import { AlreadyUpError, downNative, findNativeStack, upNative, type NativeStack, type UpProgress } from './native/native-stack.js';
+import { downCompose, findComposeStack, upCompose, type ComposeStack } from './compose/compose-stack.js';
+import { AlreadyUpError as NativeAlreadyUpError, downNative, findNativeStack, upNative, type NativeStack, type UpProgress } from './native/native-stack.js';
 import { dockerEngine } from './native/prerequisites.js';
 import type { RuntimeName, Stack } from './stack.js';
 import type { StackOptions } from './stack-spec.js';
@@ -22,9 +23,16 @@ export async function chooseRuntime(choice: RuntimeChoice): Promise<RuntimeName>
   return engine.answers ? 'compose' : 'native';
 }
 
-/** The lab running from this folder, if any. */
+/** Thrown by `up` when this folder's lab, of either runtime, is already up. */
+export class AlreadyUpError extends LabError {
+  constructor(readonly lab: Stack) {
+    super(`the lab is already up (${lab.runtime} runtime)`, { exitCode: 0 });
+  }
+}
+
+/** The lab running from this folder, if any: a live native supervisor, or a recorded compose lab. */
 export function findStack(home: string = labHome()): Stack | undefined {
-  return findNativeStack(home);
+  return findNativeStack(home) ?? findComposeStack(home);
 }
 
 /** The lab running from this folder; a clear error when there is none. */
@@ -43,17 +51,43 @@ export interface StartOptions {
 
 /** Boots the stack and resolves when every member is healthy (the code behind `pizza-lab up`). */
 export async function startStack(options: StackOptions, start: StartOptions): Promise<Stack> {
-  if (start.runtime === 'compose') {
-    throw new LabError('the compose runtime is not available in this version', { hint: 'use `--runtime native`' });
+  const home = start.home ?? labHome();
+  const running = findStack(home);
+  if (running?.runtime === 'native') throw new AlreadyUpError(running);
+  if (running) {
+    // A compose lab with a member down is brought up again by `docker compose up`.
+    const health = await healthOf(running);
+    if (health === 'healthy') throw new AlreadyUpError(running);
+    if (health === 'unhealthy' && start.runtime === 'native') {
+      throw new LabError('this folder has a compose lab with members down', { hint: '`pizza-lab up --runtime compose` brings it up again, `pizza-lab down` removes it' });
+    }
   }
-  return upNative(options, { home: start.home ?? labHome(), onProgress: start.onProgress, signal: start.signal });
+  if (start.runtime === 'compose') return upCompose(options, { home, onProgress: start.onProgress, signal: start.signal });
+  try {
+    return await upNative(options, { home, onProgress: start.onProgress, signal: start.signal });
+  } catch (error) {
+    if (error instanceof NativeAlreadyUpError) throw new AlreadyUpError(error.lab);
+    throw error;
+  }
 }
 
-/** Stops the lab in this folder; safe when nothing runs. */
+/** `absent` when the lab cannot be asked (no container, no engine): nothing of it runs. */
+async function healthOf(stack: Stack): Promise<'healthy' | 'unhealthy' | 'absent'> {
+  try {
+    return (await stack.status()).members.every((m) => m.state === 'running' && m.healthy) ? 'healthy' : 'unhealthy';
+  } catch {
+    return 'absent';
+  }
+}
+
+/** Stops the lab in this folder, whichever runtime runs it; safe when nothing runs. */
 export async function stopStack(options: { home?: string; volumes?: boolean; onProgress?: (message: string) => void } = {}): Promise<{ wasRunning: boolean }> {
-  return downNative(options.home ?? labHome(), options);
+  const home = options.home ?? labHome();
+  const compose = await downCompose(home, options);
+  const native = await downNative(home, options);
+  return { wasRunning: compose.wasRunning || native.wasRunning };
 }
 
-export { AlreadyUpError, type NativeStack, type UpProgress };
+export { type ComposeStack, type NativeStack, type UpProgress };
 export type { LogOptions, MemberAction, MemberStatus, RuntimeName, Stack, StackStatus } from './stack.js';
 export * from './stack-spec.js';

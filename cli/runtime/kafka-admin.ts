@@ -8,12 +8,42 @@ import type { StackPlan } from './stack-spec.js';
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
 /** A kafkajs client on the plain tools listener, quiet unless something is really wrong. */
-export function toolsKafka(brokers: readonly string[], clientId = 'pizza-lab-cli'): Kafka {
-  return new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 200 } });
+export function toolsKafka(brokers: readonly string[], clientId = 'pizza-lab-cli', options: { retries?: number; requestTimeout?: number } = {}): Kafka {
+  return new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.NOTHING, retry: { retries: options.retries ?? 5, initialRetryTime: 200 }, requestTimeout: options.requestTimeout ?? 30_000 });
 }
 
-/** Creates the topics that do not exist yet; returns the names it created. */
-export async function ensureTopics(plan: StackPlan): Promise<string[]> {
+/**
+ * Creates the topics that do not exist yet and waits until every partition has a leader; returns
+ * the names it created. A cluster that has just started may still be electing its controller and
+ * answer "does not host this topic-partition" for a moment, so this tries again for a while.
+ */
+export async function ensureTopics(plan: StackPlan, timeoutMs = 30_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  const created: string[] = [];
+  for (;;) {
+    try {
+      created.push(...(await createMissingTopics(plan)));
+      if (await everyPartitionLed(plan)) return created;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) throw new Error(`the topics have partitions without a leader after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function everyPartitionLed(plan: StackPlan): Promise<boolean> {
+  const admin = toolsKafka(plan.endpoints.kafka).admin();
+  await admin.connect();
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [...plan.topics.names] });
+    return topics.every((t) => t.partitions.length === plan.topics.partitions && t.partitions.every((p) => p.leader >= 0 && p.isr.length >= Math.min(2, plan.topics.replicationFactor)));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function createMissingTopics(plan: StackPlan): Promise<string[]> {
   const admin = toolsKafka(plan.endpoints.kafka).admin();
   await admin.connect();
   try {
@@ -21,7 +51,7 @@ export async function ensureTopics(plan: StackPlan): Promise<string[]> {
     const missing = plan.topics.names.filter((name) => !existing.has(name));
     if (missing.length > 0) {
       await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: missing.map((topic) => ({
           topic,
           numPartitions: plan.topics.partitions,

@@ -47,7 +47,7 @@ describe('the checker', () => {
     evidence.ledger[0] = { ...evidence.ledger[0]!, status: 0, outcome: 'unknown', orderId: undefined };
     evidence.orders[0]!.status = 'PENDING_PAYMENT';
     const rows = failing(evidence);
-    expect(rows.map((r) => r.expectation)).toEqual(['every order PAID or CANCELLED within 30s of the heal']);
+    expect(rows.map((r) => r.expectation)).toEqual(['every order PAID or CANCELLED within 30s once the faults (or the load) ended']);
   });
 
   it('fails on a double charge', () => {
@@ -106,5 +106,12 @@ describe('the checker', () => {
     evidence.ledger[2] = { ...evidence.ledger[2]!, status: 503, outcome: 'unknown', orderId: undefined };
     const verdict = checkEvidence(evidence, [availabilityDuringFault(0.9)]);
     expect(verdict.rows[0]).toMatchObject({ pass: false, measured: '50.0 % of 2' });
+  });
+
+  it('counts requests the load generator dropped during a fault as unavailable', () => {
+    const evidence = cleanRun(4, 0);
+    evidence.faults.push({ action: 'pause order', start: evidence.startedAt, end: evidence.startedAt + 999 });
+    evidence.load = { latencyMs: { p50: 1, p90: 1, p95: 1, p99: 1, max: 1 }, errorsByStatus: {}, achievedRate: 4, rateOffered: 4, dropped: 6, droppedPerSecond: [6, 0] };
+    expect(checkEvidence(evidence, [availabilityDuringFault(0.5)]).rows[0]).toMatchObject({ pass: false, measured: '40.0 % of 10' });
   });
 });

@@ -134,6 +134,9 @@ export function computeFigures(evidence: Evidence): Figures {
   const inFault = (t: number) => evidence.faults.some((f) => t >= f.start && t <= (f.end ?? evidence.healedAt ?? Infinity));
   const duringFault = evidence.ledger.filter((e) => inFault(e.scheduledAt));
   const okDuringFault = duringFault.filter((e) => e.outcome === 'accepted').length;
+  // Requests never sent because too many were outstanding failed too, just on the client's side.
+  const droppedDuringFault = (evidence.load?.droppedPerSecond ?? []).reduce((n, dropped, second) => n + (inFault(evidence.startedAt + second * 1000 + 500) ? dropped : 0), 0);
+  const requestsDuringFault = duringFault.length + droppedDuringFault;
 
   const sagaTimes = accepted.filter(isTerminal).map((o) => o.updatedAt - o.createdAt).sort((a, b) => a - b);
   return {
@@ -152,8 +155,8 @@ export function computeFigures(evidence: Evidence): Figures {
     duplicateEffects,
     deadLetters: { total: evidence.deadLetters.length, poison, replayed, unaccounted },
     recoveryMs: recovery(evidence, accepted),
-    availabilityDuringFault: duringFault.length > 0 ? okDuringFault / duringFault.length : undefined,
-    requestsDuringFault: duringFault.length,
+    availabilityDuringFault: requestsDuringFault > 0 ? okDuringFault / requestsDuringFault : undefined,
+    requestsDuringFault,
     sagaLatencyMs: { p50: percentile(sagaTimes, 50), p99: percentile(sagaTimes, 99), max: sagaTimes.at(-1) ?? 0 },
   };
 }
@@ -181,8 +184,8 @@ export function judge(expectation: Expectation, f: Figures, evidence: Evidence):
       const within = parseDuration(expectation.within);
       const late = f.recoveryMs !== undefined && f.recoveryMs > within;
       return {
-        expectation: `every order PAID or CANCELLED within ${expectation.within} of the heal`,
-        measured: f.notTerminal.length > 0 ? `${f.notTerminal.length} still pending${few(f.notTerminal)}` : `all ${f.accepted} terminal${f.recoveryMs !== undefined ? ` ${formatDuration(f.recoveryMs)} after the heal` : ''}`,
+        expectation: `every order PAID or CANCELLED within ${expectation.within} once the faults (or the load) ended`,
+        measured: f.notTerminal.length > 0 ? `${f.notTerminal.length} still pending${few(f.notTerminal)}` : `all ${f.accepted} terminal${f.recoveryMs !== undefined ? `, the last ${formatDuration(f.recoveryMs)} after` : ''}`,
         pass: f.notTerminal.length === 0 && !late,
       };
     }
@@ -210,7 +213,7 @@ export function judge(expectation: Expectation, f: Figures, evidence: Evidence):
       return { expectation: `at least ${expectation.atLeast} record dead-lettered`, measured: `${f.deadLetters.total} dead-lettered`, pass: f.deadLetters.total >= expectation.atLeast };
     case 'recovered-within': {
       const within = parseDuration(expectation.within);
-      return { expectation: `all terminal within ${expectation.within} of the heal`, measured: f.recoveryMs === undefined ? 'never settled' : formatDuration(f.recoveryMs), pass: f.recoveryMs !== undefined && f.recoveryMs <= within };
+      return { expectation: `backlog terminal within ${expectation.within} of the heal`, measured: f.recoveryMs === undefined ? 'never settled' : formatDuration(f.recoveryMs), pass: f.recoveryMs !== undefined && f.recoveryMs <= within };
     }
     case 'availability-during-fault':
       return {

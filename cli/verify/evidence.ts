@@ -73,6 +73,8 @@ export interface LoadSummary {
   achievedRate: number;
   rateOffered: number;
   dropped: number;
+  /** Requests the generator could not start on time, per second of the run (since `startedAt`). */
+  droppedPerSecond?: number[];
 }
 
 export interface Evidence {
@@ -87,7 +89,10 @@ export interface Evidence {
   /** Records on the saga topics that were not valid events (poison). */
   invalidRecords: number;
   faults: FaultWindow[];
-  /** When the last fault was undone (by the timeline, or at the latest by the rollback). */
+  /**
+   * When the last fault was undone (by the timeline, or at the latest by the rollback); for a
+   * run without faults, when the load ended. Recovery is measured from here.
+   */
   healedAt?: number;
   load?: LoadSummary;
   /** Figures particular scenarios record (ms without a partition leader, highest sustainable rate…). */

@@ -96,10 +96,12 @@ export async function traceOrder(plan: StackPlan, db: pg.Pool, orderId: string, 
   for (let i = 1; i < timeline.length; i++) {
     const ms = timeline[i]!.at - timeline[i - 1]!.at;
     if (ms < GAP_MS) continue;
-    const waitingFor = timeline[i]!.service;
+    // The provider only answers the payment service: a wait for a charge is a wait for payment.
+    const waitingFor = timeline[i]!.service === 'payment-provider' ? 'payment' : timeline[i]!.service;
+    const isInstance = (member: string) => member === waitingFor || new RegExp(`^${waitingFor}-\\d+$`).test(member);
     const during = memberEvents.filter((e) => {
       const t = Date.parse(e.time);
-      return e.member.startsWith(waitingFor) && t >= timeline[i - 1]!.at - 60_000 && t <= timeline[i]!.at;
+      return isInstance(e.member) && t >= timeline[i - 1]!.at - 60_000 && t <= timeline[i]!.at;
     });
     const down = during.find((e) => /died|killed|stopped|exited|paused|SIG/.test(e.message));
     gaps.push({ afterStep: i - 1, ms, waitingFor, explanation: down ? `${waitingFor} was down (${down.message})` : undefined });

@@ -8,7 +8,7 @@
  * consumers' inboxes absorb: replay is at least once, never lost.
  */
 import type { Admin } from 'kafkajs';
-import { ConflictError, isConnectionError, messageOf, NotFoundError, UnavailableError, withTransaction, type ServiceKit } from '../kit/index.js';
+import { ConflictError, isConnectionError, messageOf, NotFoundError, sendPartitioned, UnavailableError, withTransaction, type PartitionedRecord, type ServiceKit } from '../kit/index.js';
 import { isReplayable, replayRecord } from './dead-letter.js';
 import { lockForReplay, markReplayed, resolveIds, storedIds, type StoredDeadLetter } from './store.js';
 
@@ -80,17 +80,21 @@ export function createReplayer(kit: ServiceKit, onReplayed: (count: number) => v
       if (sendable.length === 0) return;
 
       // Several consumer groups may have given up on the same record: it goes back once, and reaches them all.
-      const byTopic = new Map<string, ReturnType<typeof replayRecord>[]>();
+      // Each goes back to the partition it came from, so one order's records keep their order.
+      const records: PartitionedRecord[] = [];
       const sent = new Set<string>();
       for (const letter of sendable) {
         const { topic, partition, offset } = letter.origin;
         if (sent.has(`${topic}|${partition}|${offset}`)) continue;
         sent.add(`${topic}|${partition}|${offset}`);
-        const record = replayRecord(letter);
-        byTopic.set(topic, [...(byTopic.get(topic) ?? []), record]);
+        const { key, value, headers } = replayRecord(letter);
+        records.push({ topic, partition, key, value, headers });
       }
+      const replayedTopics = new Set(records.map((r) => r.topic));
       try {
-        await kit.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, records]) => ({ topic, messages: records.map(({ key, value, headers }) => ({ key, value, headers })) })) });
+        const acked = await sendPartitioned(kit.producer, records);
+        const missing = records.filter((r) => !acked.has(`${r.topic}/${r.partition}`));
+        if (missing.length > 0) throw new Error(`${missing.length} record(s) were not acknowledged`);
       } catch (error) {
         throw new UnavailableError(`Kafka did not take the records (${messageOf(error)}); they stay stored`, { cause: error });
       }
@@ -99,7 +103,7 @@ export function createReplayer(kit: ServiceKit, onReplayed: (count: number) => v
         const mark = marks.get(letter.id)!;
         result.replayed.push({ id: letter.id, topic: letter.origin.topic, partition: letter.origin.partition, offset: letter.origin.offset, key: letter.origin.key, ...mark });
       }
-      kit.logger.info({ replayed: sendable.length, records: sent.size, topics: [...byTopic.keys()] }, 'dead letters replayed');
+      kit.logger.info({ replayed: sendable.length, records: sent.size, topics: [...replayedTopics] }, 'dead letters replayed');
     });
   }
 

@@ -46,7 +46,7 @@ export const EVENTS: { readonly [T in EventType]: EventDef<T> } = {
   OrderPaid: { type: 'OrderPaid', topic: TOPICS.paymentEvents, emitter: 'payment', schema: orderPaidSchema, summary: 'the provider charged the order' },
   PaymentFailed: { type: 'PaymentFailed', topic: TOPICS.paymentEvents, emitter: 'payment', schema: paymentFailedSchema, summary: 'the charge was declined or could not be made' },
   NotificationSent: { type: 'NotificationSent', topic: TOPICS.notificationEvents, emitter: 'notification', schema: notificationSentSchema, summary: 'the customer was told about a saga step' },
-  DeadLettered: { type: 'DeadLettered', topic: TOPICS.dlqEvents, emitter: 'any consumer', schema: deadLetteredSchema, summary: 'a record that could not be processed, with its origin and error' },
+  DeadLettered: { type: 'DeadLettered', topic: TOPICS.dlqEvents, emitter: 'the consuming service', schema: deadLetteredSchema, summary: 'a record that could not be processed, with its origin and error' },
 };
 
 export const EVENT_TYPES = Object.keys(EVENTS) as EventType[];

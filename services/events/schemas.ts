@@ -35,7 +35,11 @@ export const orderPaidSchema = z.object({
   attempts: z.number().int().min(1),
 });
 
-export const paymentFailureReasons = ['declined', 'provider-unavailable', 'invalid-payment-method'] as const;
+/**
+ * Why a payment failed for good (the order is then cancelled). A provider that cannot be reached
+ * is not one of them: that is retried, and dead-lettered when retries run out, never a failure.
+ */
+export const paymentFailureReasons = ['declined', 'invalid-payment-method'] as const;
 
 export const paymentFailedSchema = z.object({
   orderId,

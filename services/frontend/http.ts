@@ -3,7 +3,7 @@
  * orders from it (it reads `id`, `name` and `priceCents`).
  */
 import type { FastifyInstance } from 'fastify';
-import { errorResponses, isConnectionError, UnavailableError, type ServiceKit } from '../kit/index.js';
+import { errorResponses, type ServiceKit } from '../kit/index.js';
 import { listPizzas, type PizzaRow } from './store.js';
 
 const pizzaOut = {
@@ -43,10 +43,7 @@ export function registerRoutes(app: FastifyInstance, kit: Pick<ServiceKit, 'pool
       },
     },
     async () => {
-      const pizzas = await listPizzas(kit.pool).catch((error: unknown) => {
-        if (isConnectionError(error)) throw new UnavailableError('the menu database is unavailable; try again shortly', { cause: error });
-        throw error;
-      });
+      const pizzas = await listPizzas(kit.pool);
       return { pizzas: pizzas.map(present) };
     },
   );

@@ -18,8 +18,12 @@ function readSettings() {
       RATE_LIMIT_RPS: z.coerce.number().min(0).default(1500),
       /** Requests let through at once after a quiet spell. */
       RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(500),
-      /** Requests in flight per upstream instance before the gateway answers 429. */
-      MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(512),
+      /**
+       * Requests in flight per upstream instance before the gateway answers 429. In flight =
+       * rate × latency (Little's law): past a few dozen an instance is saturated and a longer
+       * queue only adds latency, so the gateway sheds load instead of letting every request slow.
+       */
+      MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(48),
       /** How long an upstream may take to connect, to answer, and between body chunks. */
       UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
     });

@@ -11,7 +11,7 @@
  *     instead of burning retries.
  * Offsets are committed only for records fully handled; redeliveries are absorbed by the inbox.
  */
-import type { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Batch, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { createEvent, decodeEvent, encodeEvent, headersOf, type DeadLettered, type EventType, type SagaEvent, type Topic } from '../events/index.js';
 import { isConnectionError, isRetriable, messageOf, ServiceError } from './errors.js';
 import { stableUuid } from './ids.js';
@@ -31,6 +31,11 @@ export class PauseConsumption extends ServiceError {
   }
 }
 
+export type HandlerResult = void | 'duplicate';
+
+/** What a batch handler says of each event. */
+export type BatchResult = 'done' | 'duplicate' | Error;
+
 export interface HandlerContext {
   /** 1 for the first try, 2 for the first retry… */
   attempt: number;
@@ -48,7 +53,14 @@ export interface SagaConsumerOptions {
   topics: readonly Topic[];
   /** Event types this consumer acts on; others on its topics are skipped. */
   handles: readonly EventType[];
-  handle: (event: SagaEvent, context: HandlerContext) => Promise<void>;
+  /** Handles one event; 'duplicate' when the inbox showed it was already handled (for the metrics). */
+  handle?: (event: SagaEvent, context: HandlerContext) => Promise<HandlerResult>;
+  /**
+   * Handles a run of events of one partition, in order — ideally in one transaction. Returns one
+   * result per event: 'done', 'duplicate', or the error of an event it left untouched (that one is
+   * then retried on its own). Throwing means nothing was done. Give `handle` or `handleBatch`.
+   */
+  handleBatch?: (events: SagaEvent[], context: HandlerContext) => Promise<BatchResult[]>;
   /** Sends dead letters. */
   producer: Producer;
   logger: Logger;
@@ -97,6 +109,7 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
   const retryInitialMs = options.retryInitialMs ?? 200;
   const retryMaxMs = options.retryMaxMs ?? 5000;
   const handles = new Set(options.handles);
+  if (!options.handle === !options.handleBatch) throw new Error('startSagaConsumer needs either handle or handleBatch');
   const consumer = options.kafka.consumer({
     groupId,
     ...CONSUMER_TIMINGS,
@@ -115,25 +128,23 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
   type Outcome = { kind: 'done' } | { kind: 'paused'; resumeInMs: number } | { kind: 'stopped' };
   const done: Outcome = { kind: 'done' };
 
-  /** Handles one record; `paused` when the partition must stop at this record for now. */
-  async function processMessage(topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<Outcome> {
-    const decoded = decodeEvent(message);
-    if (!decoded.ok) {
-      await deadLetter(topic, partition, message, decoded.kind, decoded.message, 0, headersOf(message).traceparent);
-      metrics.eventsConsumed.inc({ topic, type: decoded.type ?? 'unknown', outcome: 'dead-lettered' });
-      return done;
-    }
-    const event = decoded.event;
-    if (!handles.has(event.type)) {
-      metrics.eventsConsumed.inc({ topic, type: event.type, outcome: 'skipped' });
-      return done;
-    }
+  /**
+   * One event through the retry loop; `paused` when the partition must stop at it for now.
+   * `failedOnce` is the error of a first attempt already made (in a batch).
+   */
+  async function handleOne(topic: string, partition: number, message: KafkaMessage, event: SagaEvent, heartbeat: () => Promise<void>, failedOnce?: unknown): Promise<Outcome> {
     const log = forOrder(logger, event.subject, event.traceparent);
     const started = process.hrtime.bigint();
+    let earlier = failedOnce;
     for (let attempt = 1; ; attempt++) {
       try {
-        await options.handle(event, { attempt, logger: log, topic, partition, offset: message.offset });
-        metrics.eventsConsumed.inc({ topic, type: event.type, outcome: 'processed' });
+        if (earlier !== undefined) {
+          const error = earlier;
+          earlier = undefined;
+          throw error;
+        }
+        const result = await handleSingle(event, { attempt, logger: log, topic, partition, offset: message.offset });
+        metrics.eventsConsumed.inc({ topic, type: event.type, outcome: result === 'duplicate' ? 'duplicate' : 'processed' });
         metrics.eventDuration.observe({ type: event.type }, Number(process.hrtime.bigint() - started) / 1e9);
         return done;
       } catch (error) {
@@ -163,6 +174,76 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
     }
   }
 
+  /** A handler for one event, from whichever the service gave. */
+  async function handleSingle(event: SagaEvent, context: HandlerContext): Promise<HandlerResult> {
+    if (options.handle) return options.handle(event, context);
+    const [result] = await options.handleBatch!([event], context);
+    if (result instanceof Error || (result !== undefined && result !== 'done' && result !== 'duplicate')) throw result;
+    return result === 'duplicate' ? 'duplicate' : undefined;
+  }
+
+  interface Item {
+    message: KafkaMessage;
+    event?: SagaEvent;
+    /** Set once the batch handler has dealt with the event. */
+    result?: BatchResult;
+  }
+
+  /**
+   * One fetched batch of one partition, in order. With a batch handler the valid events go to it
+   * first (one transaction for many events); whatever it could not do — or everything, when it
+   * throws — goes through the one-event retry loop, in order, so the guarantees stay per event.
+   */
+  async function processBatch(batch: Batch, resolveOffset: (offset: string) => void, heartbeat: () => Promise<void>, isActive: () => boolean): Promise<Outcome> {
+    const items: Item[] = [];
+    for (const message of batch.messages) {
+      const decoded = decodeEvent(message);
+      if (!decoded.ok) {
+        await deadLetter(batch.topic, batch.partition, message, decoded.kind, decoded.message, 0, headersOf(message).traceparent);
+        metrics.eventsConsumed.inc({ topic: batch.topic, type: decoded.type ?? 'unknown', outcome: 'dead-lettered' });
+        items.push({ message, result: 'done' });
+      } else if (!handles.has(decoded.event.type)) {
+        metrics.eventsConsumed.inc({ topic: batch.topic, type: decoded.event.type, outcome: 'skipped' });
+        items.push({ message, result: 'done' });
+      } else items.push({ message, event: decoded.event });
+    }
+    const work = items.filter((i) => i.result === undefined);
+    if (options.handleBatch && work.length > 1) {
+      const started = process.hrtime.bigint();
+      try {
+        const results = await options.handleBatch(
+          work.map((i) => i.event!),
+          { attempt: 1, logger, topic: batch.topic, partition: batch.partition, offset: work[0]!.message.offset },
+        );
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9 / work.length;
+        work.forEach((item, index) => {
+          const result = results[index];
+          if (result === 'done' || result === 'duplicate' || result === undefined) {
+            item.result = result ?? 'done';
+            metrics.eventsConsumed.inc({ topic: batch.topic, type: item.event!.type, outcome: result === 'duplicate' ? 'duplicate' : 'processed' });
+            metrics.eventDuration.observe({ type: item.event!.type }, seconds);
+          } else item.result = result;
+        });
+      } catch (error) {
+        // The whole batch failed (its transaction rolled back): every event goes one by one.
+        for (const item of work) item.result = error instanceof Error ? error : new Error(String(error));
+      }
+    }
+    for (const item of items) {
+      if (!isActive()) return { kind: 'stopped' };
+      if (item.result !== 'done' && item.result !== 'duplicate') {
+        const outcome = await handleOne(batch.topic, batch.partition, item.message, item.event!, heartbeat, item.result);
+        if (outcome.kind !== 'done') {
+          if (outcome.kind === 'paused') consumer.seek({ topic: batch.topic, partition: batch.partition, offset: item.message.offset });
+          return outcome;
+        }
+      }
+      resolveOffset(item.message.offset);
+    }
+    await heartbeat();
+    return done;
+  }
+
   await consumer.connect();
   await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
   // Not awaited: joining the group can take a session timeout (a dead member's partitions are
@@ -171,23 +252,15 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
     partitionsConsumedConcurrently: options.concurrency ?? 6,
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) => {
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale()) break;
-        const outcome = await processMessage(batch.topic, batch.partition, message, heartbeat);
-        if (outcome.kind === 'stopped') break;
-        if (outcome.kind === 'paused') {
-          const resumeInMs = Math.max(100, outcome.resumeInMs);
-          const resume = pause();
-          // Start again from this record when the partition resumes.
-          consumer.seek({ topic: batch.topic, partition: batch.partition, offset: message.offset });
-          logger.info({ topic: batch.topic, partition: batch.partition, resumeInMs }, 'partition paused');
-          setTimeout(() => {
-            if (running) resume();
-          }, resumeInMs).unref();
-          break;
-        }
-        resolveOffset(message.offset);
-        await heartbeat();
+      const outcome = await processBatch(batch, resolveOffset, heartbeat, () => isRunning() && !isStale());
+      if (outcome.kind === 'paused') {
+        // Start again from the record that paused it (sought above) when the partition resumes.
+        const resumeInMs = Math.max(100, outcome.resumeInMs);
+        const resume = pause();
+        logger.info({ topic: batch.topic, partition: batch.partition, resumeInMs }, 'partition paused');
+        setTimeout(() => {
+          if (running) resume();
+        }, resumeInMs).unref();
       }
     },
   });

@@ -12,18 +12,36 @@ export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
 export function createPool(config: Pick<ServiceConfig, 'databaseUrl' | 'instance'>, options: { max?: number } = {}): pg.Pool {
+  const max = options.max ?? 16;
   const pool = new pg.Pool({
     connectionString: config.databaseUrl,
     application_name: config.instance,
-    max: options.max ?? 10,
+    max,
+    // Opening a connection costs a SCRAM handshake (thousands of hash rounds): keep them open.
+    min: Math.ceil(max / 2),
     connectionTimeoutMillis: 2000,
-    idleTimeoutMillis: 30_000,
+    idleTimeoutMillis: 300_000,
     // A paused or partitioned database must not hang a request forever.
     query_timeout: 10_000,
   });
   // A pooled connection that dies while idle is reported here; the pool replaces it on demand.
   pool.on('error', () => {});
   return pool;
+}
+
+const commitCallbacks = new WeakMap<pg.ClientBase, Array<() => void>>();
+
+/** Opens `count` connections now, so that the first burst of work does not pay for opening them. */
+export async function warmPool(pool: pg.Pool, count: number): Promise<void> {
+  const clients = await Promise.all(Array.from({ length: count }, () => pool.connect()));
+  for (const client of clients) client.release();
+}
+
+/** Runs `fn` once the transaction `client` is in has committed (not at all if it rolls back). */
+export function afterCommit(client: pg.ClientBase, fn: () => void): void {
+  const callbacks = commitCallbacks.get(client);
+  if (callbacks) callbacks.push(fn);
+  else commitCallbacks.set(client, [fn]);
 }
 
 /** Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. */
@@ -34,6 +52,7 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
     await client.query('BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
+    for (const callback of commitCallbacks.get(client) ?? []) callback();
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {
@@ -41,6 +60,7 @@ export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClie
     });
     throw error;
   } finally {
+    commitCallbacks.delete(client);
     client.release(broken);
   }
 }

@@ -1,14 +1,21 @@
 /**
  * The transactional outbox. A service never publishes inside a request or a handler: it writes
  * its events to the `outbox` table in the same transaction as its state (`appendToOutbox`), and
- * one relay per service publishes them. The relay wakes on NOTIFY, publishes in id order and in
- * batches, deletes what Kafka acknowledged, and holds an advisory lock so that only one instance
- * relays at a time — which keeps each order's events in order.
+ * one relay per service publishes them. The relay publishes in id order and in batches, deletes
+ * what Kafka acknowledged, and holds an advisory lock so that only one instance relays at a time
+ * — which keeps each order's events in order.
+ *
+ * Waking the relay: after a commit, a writer in the relay's own process wakes it directly; a
+ * writer in another instance sends a NOTIFY, at most one per few milliseconds. Not one NOTIFY per
+ * transaction: PostgreSQL serialises the commits of notifying transactions on one global lock,
+ * which caps a whole database at a few hundred such commits a second.
  */
-import type { Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { encodeEvent, type SagaEvent } from '../events/index.js';
 import type { ServiceConfig } from './config.js';
+import { afterCommit } from './db.js';
+import { sendPartitioned } from './kafka.js';
 import { messageOf } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -19,9 +26,27 @@ export function outboxChannel(service: string): string {
   return `outbox_${service.replace(/-/g, '_')}`;
 }
 
-/** Writes events to the outbox inside the caller's transaction and wakes the relay on commit. */
+interface RelayHandle {
+  active: boolean;
+  wakeHere(): void;
+  notifyOthers(): void;
+}
+
+/** The relay of each service in this process (active, or standing by for the lock). */
+const relays = new Map<string, RelayHandle>();
+
+/** Tells the relay that events were committed. */
+function wakeRelay(service: string): void {
+  const relay = relays.get(service);
+  if (!relay) return;
+  if (relay.active) relay.wakeHere();
+  else relay.notifyOthers();
+}
+
+/** Writes events to the outbox inside the caller's transaction; the relay is woken once it commits. */
 export async function appendToOutbox(client: pg.ClientBase, service: string, events: readonly SagaEvent[]): Promise<void> {
   if (events.length === 0) return;
+  afterCommit(client, () => wakeRelay(service));
   const encoded = events.map((event) => ({ event, record: encodeEvent(event) }));
   await client.query(
     `INSERT INTO outbox (event_id, event_type, topic, event_key, headers, payload)
@@ -35,7 +60,6 @@ export async function appendToOutbox(client: pg.ClientBase, service: string, eve
       encoded.map((e) => e.record.value),
     ],
   );
-  await client.query('SELECT pg_notify($1, NULL)', [outboxChannel(service)]);
 }
 
 interface OutboxRow {
@@ -47,11 +71,15 @@ interface OutboxRow {
   payload: string;
 }
 
+const NOTIFY_EVERY_MS = 5;
+
 export interface OutboxRelayOptions {
   config: Pick<ServiceConfig, 'databaseUrl' | 'instance' | 'service'>;
   logger: Logger;
   metrics: Metrics;
   producer: Producer;
+  /** For the topics' partition counts. */
+  kafka: Kafka;
   /** Pool for the backlog gauge (counted every 2 s). */
   pool: pg.Pool;
   batchSize?: number;
@@ -76,6 +104,31 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let running = true;
   let wake: (() => void) | undefined;
   let failures = 0;
+  // Set by a wake-up that arrives while the relay is busy, so that it looks again at once.
+  let pending = false;
+  const signal = () => {
+    pending = true;
+    wake?.();
+  };
+
+  // Other instances' writers wake this relay with a NOTIFY: one per NOTIFY_EVERY_MS at most,
+  // sent after the window so that the last commit in it is never left unannounced.
+  let notifyPending = false;
+  const handle: RelayHandle = {
+    get active() {
+      return active;
+    },
+    wakeHere: signal,
+    notifyOthers: () => {
+      if (notifyPending) return;
+      notifyPending = true;
+      setTimeout(() => {
+        notifyPending = false;
+        options.pool.query('SELECT pg_notify($1, NULL)', [channel]).catch(() => {});
+      }, NOTIFY_EVERY_MS).unref();
+    },
+  };
+  relays.set(config.service, handle);
 
   const backlogTimer = setInterval(async () => {
     try {
@@ -114,27 +167,61 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       await c.end();
       return;
     }
-    c.on('notification', () => wake?.());
+    c.on('notification', signal);
     await c.query(`LISTEN ${channel}`);
     client = c;
     active = true;
     logger.info('this instance relays the outbox');
   }
 
-  /** Publishes everything in the outbox, a batch at a time; rows leave only once Kafka has them. */
+  const partitioner = Partitioners.DefaultPartitioner();
+  const partitionCounts = new Map<string, number>();
+  /** Partitions of a topic (asked of Kafka once): the relay picks each record's partition itself. */
+  async function partitionCount(topic: string): Promise<number> {
+    let count = partitionCounts.get(topic);
+    if (count === undefined) {
+      const admin = options.kafka.admin();
+      await admin.connect();
+      try {
+        count = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions.length;
+      } finally {
+        await admin.disconnect();
+      }
+      partitionCounts.set(topic, count);
+    }
+    return count;
+  }
+
+  /**
+   * Publishes everything in the outbox, a batch at a time; rows leave only once Kafka has
+   * acknowledged their partition. Each record's partition is chosen here (the same murmur2 of the
+   * key kafkajs would use) so that the answer can be checked partition by partition (see
+   * sendPartitioned: without the check, a leader failover can lose records silently).
+   */
   async function drain(c: pg.Client): Promise<void> {
     for (;;) {
       const { rows } = await c.query<OutboxRow>('SELECT id, event_type, topic, event_key, headers, payload FROM outbox ORDER BY id LIMIT $1', [batchSize]);
       if (rows.length === 0) return;
-      const byTopic = new Map<string, { key: string | null; value: string; headers: Record<string, string> }[]>();
+      const byPartition = new Map<string, { topic: string; partition: number; rows: OutboxRow[] }>();
       for (const row of rows) {
-        const list = byTopic.get(row.topic) ?? [];
-        list.push({ key: row.event_key, value: row.payload, headers: row.headers });
-        byTopic.set(row.topic, list);
+        const partitionMetadata = Array.from({ length: await partitionCount(row.topic) }, (_, i) => ({ partitionId: i, leader: 0, replicas: [], isr: [], partitionErrorCode: 0 }));
+        const partition = partitioner({ topic: row.topic, partitionMetadata, message: { key: row.event_key, value: row.payload } });
+        const key = `${row.topic}/${partition}`;
+        const group = byPartition.get(key) ?? { topic: row.topic, partition, rows: [] };
+        group.rows.push(row);
+        byPartition.set(key, group);
       }
-      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-      await c.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
-      for (const row of rows) metrics.eventsPublished.inc({ topic: row.topic, type: row.event_type });
+      const acked = await sendPartitioned(
+        producer,
+        [...byPartition.values()].flatMap((group) => group.rows.map((row) => ({ topic: group.topic, partition: group.partition, key: row.event_key, value: row.payload, headers: row.headers }))),
+      );
+      const published = [...byPartition].filter(([key]) => acked.has(key)).flatMap(([, group]) => group.rows);
+      await c.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [published.map((r) => r.id)]);
+      for (const row of published) metrics.eventsPublished.inc({ topic: row.topic, type: row.event_type });
+      if (published.length < rows.length) {
+        const missing = [...byPartition.keys()].filter((key) => !acked.has(key));
+        throw new Error(`Kafka did not acknowledge ${missing.join(', ')}; those events stay in the outbox and are sent again`);
+      }
       if (rows.length < batchSize) return;
     }
   }
@@ -144,11 +231,12 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       try {
         if (!client) await connect();
         if (client) {
+          pending = false;
           await drain(client);
           if (failures > 0) logger.info({ failures }, 'outbox relay publishing again');
           failures = 0;
         }
-        await nap(client ? pollMs : 2000);
+        if (!pending) await nap(client ? pollMs : 2000);
       } catch (error) {
         failures++;
         const delay = backoffDelay(failures, { initialMs: 200, maxMs: 5000 });
@@ -164,6 +252,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     },
     async stop() {
       running = false;
+      relays.delete(config.service);
       clearInterval(backlogTimer);
       wake?.();
       await loop;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Kafka, Producer } from 'kafkajs';
 import { loadConfig, type ServiceConfig, type ServiceNeeds } from './config.js';
-import { createPool, databaseCheck, migrate, type MigrationSource, type Pool } from './db.js';
+import { createPool, databaseCheck, migrate, warmPool, type MigrationSource, type Pool } from './db.js';
 import { messageOf } from './errors.js';
 import { createHttpApp, type HealthCheck } from './http.js';
 import { createKafka, createProducer } from './kafka.js';
@@ -75,6 +75,7 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
     await retry(async () => {
       for (const source of sources) await migrate(kit.pool, source, logger);
     }, startupRetry);
+    await warmPool(kit.pool, 4).catch(() => {});
     kit.addHealthCheck('postgres', databaseCheck(kit.pool));
   }
   if (definition.needs.kafka) {

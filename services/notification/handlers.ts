@@ -6,9 +6,9 @@
  * nothing changes and nothing is emitted twice.
  */
 import { createEvent, traceIdOf, type NotificationKind, type SagaEvent } from '../events/index.js';
-import { appendToOutbox, claimEvent, stableUuid, withTransaction, type HandlerContext, type ServiceKit } from '../kit/index.js';
+import { appendToOutbox, claimEvents, stableUuid, withTransaction, type BatchResult, type HandlerContext, type ServiceKit } from '../kit/index.js';
 import { composeEmail, type NotifyingEvent } from './email.js';
-import { insertNotification } from './store.js';
+import { insertNotifications, type NotificationRow } from './store.js';
 
 /** One id per order and step: the notification is the same one however often it is attempted. */
 export function notificationIdOf(orderId: string, kind: NotificationKind): string {
@@ -16,32 +16,48 @@ export function notificationIdOf(orderId: string, kind: NotificationKind): strin
 }
 
 export function createNotificationHandler(kit: ServiceKit, consumer: string, onSent: (kind: NotificationKind) => void) {
-  return async (event: SagaEvent, context: HandlerContext): Promise<void> => {
-    const email = composeEmail(event as NotifyingEvent);
-    const orderId = (event as NotifyingEvent).data.orderId;
-    const id = notificationIdOf(orderId, email.kind);
+  return async (events: SagaEvent[], context: HandlerContext): Promise<BatchResult[]> => {
     const sentAt = new Date();
-    const outcome = await withTransaction(kit.pool, async (client) => {
-      if (!(await claimEvent(client, consumer, event))) return 'duplicate' as const;
-      const row = { id, orderId, ...email, channel: 'email' as const, causeEventId: event.id, causeEventType: event.type, traceId: traceIdOf(event.traceparent) ?? null, sentAt };
-      if (!(await insertNotification(client, row))) return 'already-notified' as const;
-      await appendToOutbox(client, kit.config.service, [
-        createEvent({
-          type: 'NotificationSent',
-          source: kit.config.service,
-          cause: event.traceparent,
-          data: { orderId, notificationId: id, kind: email.kind, channel: 'email', causeEventId: event.id, sentAt: sentAt.toISOString() },
-        }),
-      ]);
-      return 'sent' as const;
+    const sent: NotificationRow[] = [];
+    const results = await withTransaction(kit.pool, async (client) => {
+      const fresh = await claimEvents(client, consumer, events);
+      const rows = events
+        .filter((e) => fresh.has(e.id))
+        .map((event) => {
+          const email = composeEmail(event as NotifyingEvent);
+          const orderId = (event as NotifyingEvent).data.orderId;
+          return { id: notificationIdOf(orderId, email.kind), orderId, ...email, channel: 'email' as const, causeEventId: event.id, causeEventType: event.type, traceId: traceIdOf(event.traceparent) ?? null, sentAt, cause: event };
+        });
+      // One notification per order and step, even when a batch holds two events for the same step.
+      const firstPerStep = rows.filter((r, i) => rows.findIndex((x) => x.id === r.id) === i);
+      const inserted = await insertNotifications(client, firstPerStep);
+      const fromThisBatch = firstPerStep.filter((r) => inserted.has(r.id));
+      await appendToOutbox(
+        client,
+        kit.config.service,
+        fromThisBatch.map((r) =>
+          createEvent({
+            type: 'NotificationSent',
+            source: kit.config.service,
+            cause: r.cause.traceparent,
+            data: { orderId: r.orderId, notificationId: r.id, kind: r.kind, channel: 'email', causeEventId: r.causeEventId, sentAt: sentAt.toISOString() },
+          }),
+        ),
+      );
+      sent.push(...fromThisBatch);
+      return events.map((event): BatchResult => {
+        if (!fresh.has(event.id)) {
+          context.logger.info({ eventId: event.id, type: event.type, orderId: event.subject }, 'duplicate delivery ignored (inbox)');
+          return 'duplicate';
+        }
+        if (!fromThisBatch.some((r) => r.causeEventId === event.id)) context.logger.info({ eventId: event.id, type: event.type, orderId: event.subject }, 'this step was already notified; event ignored');
+        return 'done';
+      });
     });
-    if (outcome === 'sent') {
-      onSent(email.kind);
-      context.logger.info({ kind: email.kind, notificationId: id }, 'notification sent');
-    } else if (outcome === 'duplicate') {
-      context.logger.info({ eventId: event.id, type: event.type }, 'duplicate delivery ignored (inbox)');
-    } else {
-      context.logger.info({ eventId: event.id, kind: email.kind }, 'this step was already notified; event ignored');
+    for (const row of sent) {
+      onSent(row.kind);
+      context.logger.info({ orderId: row.orderId, kind: row.kind, notificationId: row.id }, 'notification sent');
     }
+    return results;
   };
 }

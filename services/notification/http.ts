@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { notificationKinds, type NotificationKind } from '../events/index.js';
-import { errorResponses, isConnectionError, UnavailableError, type ServiceKit } from '../kit/index.js';
+import { errorResponses, type ServiceKit } from '../kit/index.js';
 import { listNotifications, type NotificationRow } from './store.js';
 
 const notificationOut = {
@@ -53,10 +53,7 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit): void {
       },
     },
     async (request) => {
-      const rows = await listNotifications(kit.pool, request.query).catch((error: unknown) => {
-        if (isConnectionError(error)) throw new UnavailableError('the notification database is unavailable; try again shortly', { cause: error });
-        throw error;
-      });
+      const rows = await listNotifications(kit.pool, request.query);
       return { notifications: rows.map(present), count: rows.length };
     },
   );

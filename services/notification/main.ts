@@ -15,7 +15,7 @@ await runService({
 
     registerRoutes(app, kit);
 
-    const relay = startOutboxRelay({ config: kit.config, logger: kit.logger, metrics: kit.metrics, producer: kit.producer, pool: kit.pool });
+    const relay = startOutboxRelay(kit);
     kit.onClose(() => relay.stop());
 
     const group = 'notification-service';
@@ -29,7 +29,7 @@ await runService({
       producer: kit.producer,
       logger: kit.logger,
       metrics: kit.metrics,
-      handle: createNotificationHandler(kit, group, (kind) => sent.inc({ kind })),
+      handleBatch: createNotificationHandler(kit, group, (kind) => sent.inc({ kind })),
     });
     kit.onClose(() => consumer.stop());
   },

@@ -19,15 +19,18 @@ export interface NotificationRow {
 const COLUMNS = `id, order_id AS "orderId", kind, channel, recipient, subject, body, cause_event_id AS "causeEventId",
   cause_event_type AS "causeEventType", trace_id AS "traceId", sent_at AS "sentAt"`;
 
-/** Records a notification; false when this order was already notified about this step. */
-export async function insertNotification(client: PoolClient, row: NotificationRow): Promise<boolean> {
-  const { rowCount } = await client.query(
+/** Records notifications; returns the ids recorded now (an order already told about a step is skipped). */
+export async function insertNotifications(client: PoolClient, rows: readonly NotificationRow[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const column = <K extends keyof NotificationRow>(key: K) => rows.map((r) => r[key]);
+  const { rows: inserted } = await client.query<{ id: string }>(
     `INSERT INTO notifications (id, order_id, kind, channel, recipient, subject, body, cause_event_id, cause_event_type, trace_id, sent_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-     ON CONFLICT (order_id, kind) DO NOTHING`,
-    [row.id, row.orderId, row.kind, row.channel, row.recipient, row.subject, row.body, row.causeEventId, row.causeEventType, row.traceId, row.sentAt],
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::timestamptz[])
+     ON CONFLICT DO NOTHING
+     RETURNING id`,
+    [column('id'), column('orderId'), column('kind'), column('channel'), column('recipient'), column('subject'), column('body'), column('causeEventId'), column('causeEventType'), column('traceId'), column('sentAt')],
   );
-  return rowCount === 1;
+  return new Set(inserted.map((r) => r.id));
 }
 
 /** One order's notifications in the order they were sent, or the latest of all orders first. */

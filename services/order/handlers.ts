@@ -1,11 +1,12 @@
 /**
- * The order side of the saga: a payment event moves the order to its terminal state, in one
+ * The order side of the saga: a payment event moves its order to the terminal state, in one
  * transaction with the inbox record (a redelivered event changes nothing) and, when the payment
- * failed, the OrderCancelled event (the compensation) in the outbox.
+ * failed, the OrderCancelled event (the compensation) in the outbox. A fetched batch of events
+ * is one transaction: the same guarantees, a fraction of the round trips.
  */
 import { createEvent, type SagaEvent } from '../events/index.js';
-import { appendToOutbox, claimEvent, withTransaction, type HandlerContext, type ServiceKit } from '../kit/index.js';
-import { lockOrder, setStatus } from './store.js';
+import { appendToOutbox, claimEvents, withTransaction, type BatchResult, type HandlerContext, type ServiceKit } from '../kit/index.js';
+import { insertHistory, lockOrders, setStatuses, type StatusChange } from './store.js';
 
 export interface SagaOutcome {
   status: 'PAID' | 'CANCELLED';
@@ -13,38 +14,48 @@ export interface SagaOutcome {
 }
 
 export function createPaymentHandler(kit: ServiceKit, consumer: string, onTerminal: (outcome: SagaOutcome) => void) {
-  return async (event: SagaEvent, context: HandlerContext): Promise<void> => {
-    const orderId = event.subject!;
-    const outcome = await withTransaction(kit.pool, async (client) => {
-      if (!(await claimEvent(client, consumer, event))) {
-        context.logger.info({ eventId: event.id, type: event.type }, 'duplicate delivery ignored (inbox)');
-        return undefined;
-      }
-      const order = await lockOrder(client, orderId);
-      if (!order) {
-        // A payment for an order we never stored: nothing to move; record and tell.
-        context.logger.warn({ type: event.type }, 'payment event for an unknown order');
-        return undefined;
-      }
-      if (order.status !== 'PENDING_PAYMENT') {
-        context.logger.warn({ type: event.type, status: order.status }, 'order already terminal; event ignored');
-        return undefined;
-      }
-      if (event.type === 'OrderPaid') {
-        await setStatus(client, orderId, 'PAID', { eventId: event.id });
-        return { status: 'PAID' as const, createdAt: order.createdAt };
-      }
-      const failed = event as SagaEvent<'PaymentFailed'>;
-      const reason = `payment failed: ${failed.data.reason}${failed.data.detail ? ` (${failed.data.detail})` : ''}`;
-      await setStatus(client, orderId, 'CANCELLED', { eventId: event.id, reason });
-      await appendToOutbox(client, kit.config.service, [
-        createEvent({ type: 'OrderCancelled', source: kit.config.service, cause: event.traceparent, data: { orderId, reason, cancelledAt: new Date().toISOString() } }),
-      ]);
-      return { status: 'CANCELLED' as const, createdAt: order.createdAt };
+  return async (events: SagaEvent[], context: HandlerContext): Promise<BatchResult[]> => {
+    const outcomes: SagaOutcome[] = [];
+    const results = await withTransaction(kit.pool, async (client) => {
+      const fresh = await claimEvents(client, consumer, events);
+      const orders = await lockOrders(client, [...new Set(events.filter((e) => fresh.has(e.id)).map((e) => e.subject!))]);
+      const changes: StatusChange[] = [];
+      const cancellations: SagaEvent[] = [];
+      const results = events.map((event): BatchResult => {
+        if (!fresh.has(event.id)) {
+          context.logger.info({ eventId: event.id, type: event.type, orderId: event.subject }, 'duplicate delivery ignored (inbox)');
+          return 'duplicate';
+        }
+        const order = orders.get(event.subject!);
+        if (!order) {
+          // A payment for an order we never stored: nothing to move; say so.
+          context.logger.warn({ type: event.type, orderId: event.subject }, 'payment event for an unknown order');
+          return 'done';
+        }
+        if (order.status !== 'PENDING_PAYMENT') {
+          context.logger.warn({ type: event.type, status: order.status, orderId: event.subject }, 'order already terminal; event ignored');
+          return 'done';
+        }
+        if (event.type === 'OrderPaid') {
+          order.status = 'PAID';
+          changes.push({ orderId: order.id, status: 'PAID', eventId: event.id, reason: null });
+        } else {
+          const failed = (event as SagaEvent<'PaymentFailed'>).data;
+          const reason = `payment failed: ${failed.reason}${failed.detail ? ` (${failed.detail})` : ''}`;
+          order.status = 'CANCELLED';
+          changes.push({ orderId: order.id, status: 'CANCELLED', eventId: event.id, reason });
+          cancellations.push(createEvent({ type: 'OrderCancelled', source: kit.config.service, cause: event.traceparent, data: { orderId: order.id, reason, cancelledAt: new Date().toISOString() } }));
+        }
+        outcomes.push({ status: order.status, createdAt: order.createdAt });
+        context.logger.info({ orderId: order.id, status: order.status, eventId: event.id }, 'order is terminal');
+        return 'done';
+      });
+      await setStatuses(client, changes);
+      await insertHistory(client, changes);
+      await appendToOutbox(client, kit.config.service, cancellations);
+      return results;
     });
-    if (outcome) {
-      onTerminal(outcome);
-      context.logger.info({ status: outcome.status }, 'order is terminal');
-    }
+    for (const outcome of outcomes) onTerminal(outcome);
+    return results;
   };
 }

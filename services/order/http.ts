@@ -107,19 +107,21 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit, deps: { me
         if (existing.requestHash !== requestHash) throw new UnprocessableError('this Idempotency-Key was already used for a different order', { idempotencyKey: key, orderId: existing.id });
         return reply.status(200).header('idempotent-replayed', 'true').header('location', `/api/v1/orders/${existing.id}`).send(present(existing, await history(pool, existing.id)));
       };
-      if (key) {
-        const existing = await findByIdempotencyKey(pool, key);
-        if (existing) return replay(existing);
-      }
-
       const traceparent = isTraceparent(request.headers.traceparent) ? request.headers.traceparent : newTraceparent();
       const items: OrderItem[] = [];
-      for (const [index, line] of body.items.entries()) {
-        const pizza = await deps.menu.find(line.pizzaId, traceparent);
-        if (!pizza) throw new UnprocessableError(`items[${index}].pizzaId: there is no pizza "${line.pizzaId}" on the menu`, { field: `body.items[${index}].pizzaId`, pizzaId: line.pizzaId });
-        items.push({ pizzaId: pizza.id, name: pizza.name, quantity: line.quantity, unitPriceCents: pizza.priceCents });
+      try {
+        for (const [index, line] of body.items.entries()) {
+          const pizza = await deps.menu.find(line.pizzaId, traceparent);
+          if (!pizza) throw new UnprocessableError(`items[${index}].pizzaId: there is no pizza "${line.pizzaId}" on the menu`, { field: `body.items[${index}].pizzaId`, pizzaId: line.pizzaId });
+          items.push({ pizzaId: pizza.id, name: pizza.name, quantity: line.quantity, unitPriceCents: pizza.priceCents });
+        }
+        if (new Set(body.items.map((i) => i.pizzaId)).size !== body.items.length) throw new BadRequestError('each pizza may appear once in items; use quantity for more', { field: 'body.items' });
+      } catch (error) {
+        // A retry of an order accepted earlier is answered as its replay, even if the menu changed since.
+        const existing = key ? await findByIdempotencyKey(pool, key) : undefined;
+        if (existing) return replay(existing);
+        throw error;
       }
-      if (new Set(body.items.map((i) => i.pizzaId)).size !== body.items.length) throw new BadRequestError('each pizza may appear once in items; use quantity for more', { field: 'body.items' });
 
       const orderId = randomUUID();
       const createdAt = new Date();
@@ -137,13 +139,13 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit, deps: { me
         return true;
       });
       if (!created) {
-        // Another request with the same key won the race: answer as its replay.
+        // This Idempotency-Key was used before (or by a concurrent request): answer as its replay.
         const existing = await findByIdempotencyKey(pool, key!);
         return replay(existing!);
       }
       deps.onCreated();
       request.log.info({ orderId, traceId: row.traceId, totalCents }, 'order accepted');
-      const order = (await findOrder(pool, orderId))!;
+      const order: OrderRow = { ...row, status: 'PENDING_PAYMENT', cancelReason: null, updatedAt: createdAt };
       return reply.status(201).header('location', `/api/v1/orders/${orderId}`).send(present(order, [{ status: 'PENDING_PAYMENT', reason: null, eventId: null, at: createdAt }]));
     },
   );

@@ -25,7 +25,7 @@ await runService({
     const menu = createMenuClient({ baseUrls: kit.config.upstreams.frontend!, logger: kit.logger });
     registerRoutes(app, kit, { menu, onCreated: () => created.inc() });
 
-    const relay = startOutboxRelay({ config: kit.config, logger: kit.logger, metrics: kit.metrics, producer: kit.producer, pool: kit.pool });
+    const relay = startOutboxRelay(kit);
     kit.onClose(() => relay.stop());
 
     const group = 'order-service';
@@ -38,7 +38,7 @@ await runService({
       producer: kit.producer,
       logger: kit.logger,
       metrics: kit.metrics,
-      handle: createPaymentHandler(kit, group, ({ status, createdAt }) => {
+      handleBatch: createPaymentHandler(kit, group, ({ status, createdAt }) => {
         completed.inc({ status });
         sagaDuration.observe({ status }, (Date.now() - createdAt.getTime()) / 1000);
       }),

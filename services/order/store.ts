@@ -31,17 +31,17 @@ const COLUMNS = `id, status, items, total_cents AS "totalCents", currency, deliv
 
 type Queryable = Pool | PoolClient;
 
-/** Inserts a new order in PENDING_PAYMENT; false when its Idempotency-Key is already taken. */
+/** Inserts a new order in PENDING_PAYMENT with its first history row; false when its Idempotency-Key is already taken. */
 export async function insertOrder(client: PoolClient, order: Omit<OrderRow, 'status' | 'cancelReason' | 'updatedAt'>): Promise<boolean> {
   const { rowCount } = await client.query(
-    `INSERT INTO orders (id, status, items, total_cents, currency, delivery_address, payment_method, idempotency_key, request_hash, trace_id, created_at, updated_at)
-     VALUES ($1, 'PENDING_PAYMENT', $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-     ON CONFLICT (idempotency_key) DO NOTHING`,
+    `WITH created AS (
+       INSERT INTO orders (id, status, items, total_cents, currency, delivery_address, payment_method, idempotency_key, request_hash, trace_id, created_at, updated_at)
+       VALUES ($1, 'PENDING_PAYMENT', $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING id, created_at)
+     INSERT INTO order_status_history (order_id, status, at) SELECT id, 'PENDING_PAYMENT', created_at FROM created`,
     [order.id, JSON.stringify(order.items), order.totalCents, order.currency, order.deliveryAddress, order.paymentMethod, order.idempotencyKey, order.requestHash, order.traceId, order.createdAt],
   );
-  if (rowCount === 1) {
-    await client.query(`INSERT INTO order_status_history (order_id, status, at) VALUES ($1, 'PENDING_PAYMENT', $2)`, [order.id, order.createdAt]);
-  }
   return rowCount === 1;
 }
 
@@ -55,10 +55,27 @@ export async function findByIdempotencyKey(db: Queryable, key: string): Promise<
   return rows[0];
 }
 
-/** The order, locked for this transaction (so two payment events cannot race on it). */
-export async function lockOrder(client: PoolClient, id: string): Promise<OrderRow | undefined> {
-  const { rows } = await client.query<OrderRow>(`SELECT ${COLUMNS} FROM orders WHERE id = $1 FOR UPDATE`, [id]);
-  return rows[0];
+export interface LockedOrder {
+  id: string;
+  status: OrderState;
+  createdAt: Date;
+}
+
+/**
+ * The orders, locked for this transaction (so two payment events cannot race on one), taken in
+ * id order so that two transactions never wait on each other in a circle.
+ */
+export async function lockOrders(client: PoolClient, ids: readonly string[]): Promise<Map<string, LockedOrder>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await client.query<LockedOrder>('SELECT id, status, created_at AS "createdAt" FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [[...ids]]);
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+export interface StatusChange {
+  orderId: string;
+  status: OrderState;
+  eventId: string;
+  reason: string | null;
 }
 
 export async function history(db: Queryable, id: string): Promise<HistoryRow[]> {
@@ -66,9 +83,23 @@ export async function history(db: Queryable, id: string): Promise<HistoryRow[]> 
   return rows;
 }
 
-export async function setStatus(client: PoolClient, id: string, status: OrderState, change: { reason?: string; eventId: string }): Promise<void> {
-  await client.query('UPDATE orders SET status = $2, cancel_reason = COALESCE($3, cancel_reason), updated_at = now() WHERE id = $1', [id, status, change.reason ?? null]);
-  await client.query('INSERT INTO order_status_history (order_id, status, reason, event_id) VALUES ($1, $2, $3, $4)', [id, status, change.reason ?? null, change.eventId]);
+/** Moves each order to its new status (one statement for the whole batch). */
+export async function setStatuses(client: PoolClient, changes: readonly StatusChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  await client.query(
+    `UPDATE orders SET status = c.status, cancel_reason = COALESCE(c.reason, orders.cancel_reason), updated_at = now()
+     FROM unnest($1::uuid[], $2::text[], $3::text[]) AS c(id, status, reason) WHERE orders.id = c.id`,
+    [changes.map((c) => c.orderId), changes.map((c) => c.status), changes.map((c) => c.reason)],
+  );
+}
+
+export async function insertHistory(client: PoolClient, changes: readonly StatusChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  await client.query(
+    `INSERT INTO order_status_history (order_id, status, reason, event_id)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])`,
+    [changes.map((c) => c.orderId), changes.map((c) => c.status), changes.map((c) => c.reason), changes.map((c) => c.eventId)],
+  );
 }
 
 export async function listOrders(db: Queryable, filter: { status?: OrderState; limit: number }): Promise<OrderRow[]> {

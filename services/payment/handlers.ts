@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Counter, Histogram } from 'prom-client';
 import { createEvent, PAYMENT_METHODS, type OrderCreated, type PaymentFailureReason, type SagaEvent } from '../events/index.js';
-import { appendToOutbox, BreakerOpenError, claimEvent, PauseConsumption, ServiceError, withTransaction, type Breaker, type HandlerContext, type ServiceKit } from '../kit/index.js';
+import { appendToOutbox, BreakerOpenError, claimEvents, PauseConsumption, ServiceError, withTransaction, type BatchResult, type Breaker, type HandlerContext, type ServiceKit } from '../kit/index.js';
 import { PROVIDER_ERROR_CODES, type ChargeResult, type ProviderClient } from './provider-client.js';
-import { insertPayment, priorHandling } from './store.js';
+import { insertPayments, priorHandling } from './store.js';
 
 export interface PaymentMetrics {
   /** Provider calls by result: charged, declined, error, timeout, unreachable, refused, breaker-open. */
@@ -94,51 +94,84 @@ export function createOrderCreatedHandler(options: PaymentHandlerOptions) {
     return createEvent({ ...common, type: 'PaymentFailed', data: { orderId: order.orderId, paymentId, amountCents: order.totalCents, reason: outcome.reason, detail: outcome.detail, attempts } });
   }
 
-  return async (sagaEvent: SagaEvent, context: HandlerContext): Promise<void> => {
-    const event = sagaEvent as SagaEvent<'OrderCreated'>;
-    const order = event.data;
-    // Checked before the provider call, so a redelivery costs one query and no charge call.
-    const prior = await priorHandling(kit.pool, consumer, event.id, order.orderId);
-    if (prior.handled) {
-      context.logger.info({ eventId: event.id }, 'duplicate delivery ignored (inbox)');
-      return;
-    }
-    if (prior.paymentStatus) {
-      context.logger.warn({ eventId: event.id, paymentStatus: prior.paymentStatus }, 'the order already has a payment; this OrderCreated is ignored');
-      return;
-    }
-
-    const outcome = await charge(event);
-    // An invalid method took no provider call; the event schema counts it as one attempt to pay.
-    const attempts = Math.max(1, calls.get(event.id) ?? 0);
-    const paymentId = randomUUID();
-    const recorded = await withTransaction(kit.pool, async (client) => {
-      if (!(await claimEvent(client, consumer, event))) return false;
-      const inserted = await insertPayment(client, {
-        paymentId,
-        orderId: order.orderId,
-        status: outcome.status,
-        amountCents: order.totalCents,
-        currency: order.currency,
-        paymentMethod: order.paymentMethod,
-        chargeId: outcome.chargeId,
-        attempts,
-        reason: outcome.status === 'failed' ? outcome.reason : null,
-        detail: outcome.status === 'failed' ? outcome.detail : null,
-        eventId: event.id,
-      });
-      if (!inserted) return false;
-      await appendToOutbox(client, kit.config.service, [outcomeEvent(event, order, paymentId, outcome, attempts)]);
-      return true;
+  return async (batch: SagaEvent[], context: HandlerContext): Promise<BatchResult[]> => {
+    const events = batch as SagaEvent<'OrderCreated'>[];
+    const results: BatchResult[] = new Array(events.length);
+    // Checked before the provider calls, so a redelivery costs no charge call.
+    const prior = await priorHandling(kit.pool, consumer, events.map((e) => e.id), events.map((e) => e.data.orderId));
+    const toCharge: number[] = [];
+    events.forEach((event, i) => {
+      if (prior.handled.has(event.id)) {
+        context.logger.info({ eventId: event.id, orderId: event.data.orderId }, 'duplicate delivery ignored (inbox)');
+        results[i] = 'duplicate';
+      } else if (prior.paid.has(event.data.orderId)) {
+        context.logger.warn({ eventId: event.id, orderId: event.data.orderId, paymentStatus: prior.paid.get(event.data.orderId) }, 'the order already has a payment; this OrderCreated is ignored');
+        results[i] = 'done';
+      } else toCharge.push(i);
     });
-    calls.delete(event.id);
-    if (!recorded) {
-      // A concurrent copy of the event (or of the order) got there first; its outcome stands.
-      context.logger.info({ eventId: event.id }, 'payment already recorded by another delivery');
-      return;
+
+    // Every charge of the batch at once; each one that fails is left to the consumer's retry loop.
+    const charged = await Promise.all(
+      toCharge.map(async (i) => {
+        try {
+          return { i, outcome: await charge(events[i]!) };
+        } catch (error) {
+          results[i] = error instanceof Error ? error : new Error(String(error));
+          return undefined;
+        }
+      }),
+    );
+    const done = charged.filter((c): c is { i: number; outcome: Outcome } => c !== undefined);
+    if (done.length === 0) return results;
+
+    const recorded = await withTransaction(kit.pool, async (client) => {
+      const fresh = await claimEvents(client, consumer, done.map((c) => events[c.i]!));
+      const rows = done
+        .filter((c) => fresh.has(events[c.i]!.id))
+        .map((c) => {
+          const event = events[c.i]!;
+          const order = event.data;
+          // An invalid method took no provider call; the event schema counts it as one attempt to pay.
+          const attempts = Math.max(1, calls.get(event.id) ?? 0);
+          return {
+            event,
+            attempts,
+            outcome: c.outcome,
+            row: {
+              paymentId: randomUUID(),
+              orderId: order.orderId,
+              status: c.outcome.status,
+              amountCents: order.totalCents,
+              currency: order.currency,
+              paymentMethod: order.paymentMethod,
+              chargeId: c.outcome.chargeId,
+              attempts,
+              reason: c.outcome.status === 'failed' ? c.outcome.reason : null,
+              detail: c.outcome.status === 'failed' ? c.outcome.detail : null,
+              eventId: event.id,
+            },
+          };
+        });
+      const inserted = await insertPayments(
+        client,
+        rows.map((r) => r.row),
+      );
+      // A second copy of an order's OrderCreated (another event id) finds the payment there: its outcome stands.
+      const recorded = rows.filter((r) => inserted.has(r.row.paymentId));
+      await appendToOutbox(
+        client,
+        kit.config.service,
+        recorded.map((r) => outcomeEvent(r.event, r.event.data, r.row.paymentId, r.outcome, r.attempts)),
+      );
+      for (const c of done) results[c.i] = fresh.has(events[c.i]!.id) ? 'done' : 'duplicate';
+      return recorded;
+    });
+    for (const r of recorded) {
+      calls.delete(r.event.id);
+      metrics.payments.inc({ status: r.outcome.status, reason: r.outcome.status === 'failed' ? r.outcome.reason : '' });
+      metrics.attempts.observe(r.attempts);
+      context.logger.info({ orderId: r.row.orderId, status: r.outcome.status, chargeId: r.outcome.chargeId, attempts: r.attempts, ...(r.outcome.status === 'failed' ? { reason: r.outcome.reason } : {}) }, `payment ${r.outcome.status}`);
     }
-    metrics.payments.inc({ status: outcome.status, reason: outcome.status === 'failed' ? outcome.reason : '' });
-    metrics.attempts.observe(attempts);
-    context.logger.info({ status: outcome.status, chargeId: outcome.chargeId, attempts, ...(outcome.status === 'failed' ? { reason: outcome.reason } : {}) }, `payment ${outcome.status}`);
+    return results;
   };
 }

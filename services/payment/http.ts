@@ -1,6 +1,7 @@
 /** The payment API: where one order's payment stands (for people, `trace` and tests). */
 import type { FastifyInstance } from 'fastify';
-import { errorResponses, isConnectionError, NotFoundError, UnavailableError, type ServiceKit } from '../kit/index.js';
+import { paymentFailureReasons } from '../events/index.js';
+import { errorResponses, NotFoundError, type ServiceKit } from '../kit/index.js';
 import { findPayment } from './store.js';
 
 const paymentOut = {
@@ -14,7 +15,7 @@ const paymentOut = {
     paymentMethod: { type: 'string' },
     chargeId: { type: 'string', nullable: true, description: "the provider's charge (a declined charge has one too)" },
     attempts: { type: 'integer', description: 'calls to the provider it took, retries included' },
-    reason: { type: 'string', nullable: true, enum: ['declined', 'provider-unavailable', 'invalid-payment-method', null] },
+    reason: { type: 'string', nullable: true, enum: [...paymentFailureReasons, null] },
     detail: { type: 'string', nullable: true },
     eventId: { type: 'string', description: 'the OrderCreated event it answers' },
     createdAt: { type: 'string', format: 'date-time' },
@@ -33,10 +34,7 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit): void {
       },
     },
     async (request) => {
-      const payment = await findPayment(kit.pool, request.params.orderId).catch((error: unknown) => {
-        if (isConnectionError(error)) throw new UnavailableError('the payment database is unavailable; try again shortly', { cause: error });
-        throw error;
-      });
+      const payment = await findPayment(kit.pool, request.params.orderId);
       if (!payment) throw new NotFoundError(`there is no payment for order ${request.params.orderId} (yet)`);
       return { ...payment, createdAt: payment.createdAt.toISOString() };
     },

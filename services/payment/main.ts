@@ -51,7 +51,7 @@ await runService({
 
     registerRoutes(app, kit);
 
-    const relay = startOutboxRelay({ config: kit.config, logger: kit.logger, metrics: kit.metrics, producer: kit.producer, pool: kit.pool });
+    const relay = startOutboxRelay(kit);
     kit.onClose(() => relay.stop());
 
     const group = 'payment-service';
@@ -65,7 +65,7 @@ await runService({
       logger: kit.logger,
       metrics: kit.metrics,
       attempts: ATTEMPTS,
-      handle: createOrderCreatedHandler({ kit, consumer: group, provider, breaker, metrics }),
+      handleBatch: createOrderCreatedHandler({ kit, consumer: group, provider, breaker, metrics }),
     });
     kit.onClose(() => consumer.stop());
   },

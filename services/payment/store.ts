@@ -21,27 +21,31 @@ const COLUMNS = `id AS "paymentId", order_id AS "orderId", status, amount_cents 
   charge_id AS "chargeId", attempts, reason, detail, event_id AS "eventId", created_at AS "createdAt"`;
 
 /**
- * Read-only, before calling the provider: has this consumer handled the event already (inbox),
- * or does the order have a payment already (from another copy of its OrderCreated)? One round trip.
+ * Read-only, before calling the provider: which events has this consumer handled already (inbox),
+ * and which orders have a payment already (from another copy of their OrderCreated)? One round trip.
  */
-export async function priorHandling(pool: Pool, consumer: string, eventId: string, orderId: string): Promise<{ handled: boolean; paymentStatus: PaymentRow['status'] | null }> {
-  const { rows } = await pool.query<{ handled: boolean; paymentStatus: PaymentRow['status'] | null }>(
-    `SELECT EXISTS (SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2) AS handled,
-            (SELECT status FROM payments WHERE order_id = $3) AS "paymentStatus"`,
-    [consumer, eventId, orderId],
+export async function priorHandling(pool: Pool, consumer: string, eventIds: readonly string[], orderIds: readonly string[]): Promise<{ handled: Set<string>; paid: Map<string, PaymentRow['status']> }> {
+  const { rows } = await pool.query<{ kind: 'event' | 'order'; id: string; status: PaymentRow['status'] | null }>(
+    `SELECT 'event' AS kind, event_id AS id, NULL AS status FROM inbox WHERE consumer = $1 AND event_id = ANY($2::text[])
+     UNION ALL
+     SELECT 'order', order_id::text, status FROM payments WHERE order_id = ANY($3::uuid[])`,
+    [consumer, [...eventIds], [...orderIds]],
   );
-  return rows[0]!;
+  return { handled: new Set(rows.filter((r) => r.kind === 'event').map((r) => r.id)), paid: new Map(rows.filter((r) => r.kind === 'order').map((r) => [r.id, r.status!])) };
 }
 
-/** Records the payment; false when the order has one already. */
-export async function insertPayment(client: PoolClient, payment: Omit<PaymentRow, 'createdAt'>): Promise<boolean> {
-  const { rowCount } = await client.query(
+/** Records payments; returns the payment ids recorded now (an order that has one already is skipped). */
+export async function insertPayments(client: PoolClient, payments: readonly Omit<PaymentRow, 'createdAt'>[]): Promise<Set<string>> {
+  if (payments.length === 0) return new Set();
+  const column = <K extends keyof Omit<PaymentRow, 'createdAt'>>(key: K) => payments.map((p) => p[key]);
+  const { rows } = await client.query<{ id: string }>(
     `INSERT INTO payments (id, order_id, status, amount_cents, currency, payment_method, charge_id, attempts, reason, detail, event_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-     ON CONFLICT (order_id) DO NOTHING`,
-    [payment.paymentId, payment.orderId, payment.status, payment.amountCents, payment.currency, payment.paymentMethod, payment.chargeId, payment.attempts, payment.reason, payment.detail, payment.eventId],
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::int[], $9::text[], $10::text[], $11::text[])
+     ON CONFLICT (order_id) DO NOTHING
+     RETURNING id`,
+    [column('paymentId'), column('orderId'), column('status'), column('amountCents'), column('currency'), column('paymentMethod'), column('chargeId'), column('attempts'), column('reason'), column('detail'), column('eventId')],
   );
-  return rowCount === 1;
+  return new Set(rows.map((r) => r.id));
 }
 
 export async function findPayment(pool: Pool, orderId: string): Promise<PaymentRow | undefined> {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { childrenOf } from './processes.js';
 
 const TICKS_PER_SECOND = 100;
 
@@ -25,15 +26,6 @@ export function processUsage(pid: number): ProcessUsage | undefined {
     return { cpuSeconds: ticks / TICKS_PER_SECOND, rssBytes: Number(fields[21]) * 4096 };
   } catch {
     return undefined;
-  }
-}
-
-/** The child processes of a process (PostgreSQL's backends belong to its member). */
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
   }
 }
 

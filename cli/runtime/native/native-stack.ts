@@ -172,8 +172,9 @@ function startFailure(paths: HomePaths, state: StateFile | undefined): LabError 
     const tail = existsSync(paths.memberLog('supervisor')) ? lastLines(readTail(paths.memberLog('supervisor')), 10) : [];
     return new LabError('the lab supervisor stopped while starting', { hint: 'see `pizza-lab logs supervisor`', details: { member: 'supervisor', lastLogLines: tail } });
   }
-  return new LabError(`${failure.member} failed to start: ${failure.message}`, {
-    hint: `everything already started was stopped; see \`pizza-lab logs ${failure.member}\``,
+  const isMember = state?.members.some((m) => m.name === failure.member) ?? false;
+  return new LabError(isMember ? `${failure.member} failed to start: ${failure.message}` : failure.message, {
+    hint: `everything already started was stopped; see \`pizza-lab logs ${isMember ? failure.member : 'supervisor'}\``,
     details: { member: failure.member, lastLogLines: failure.lastLogLines },
   });
 }

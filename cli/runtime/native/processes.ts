@@ -63,3 +63,19 @@ export async function waitForExit(ref: ProcessRef, timeoutMs: number): Promise<b
   }
   return !isAlive(ref);
 }
+
+/** The direct child processes of a process (PostgreSQL's backends are its postmaster's children). */
+export function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** A process and everything below it, parents first. */
+export function processTree(pid: number): number[] {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) all.push(...childrenOf(all[i]!));
+  return all;
+}

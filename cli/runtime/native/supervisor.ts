@@ -14,7 +14,7 @@ import { lastLines, waitFor } from '../../lib/wait.js';
 import { writeJsonAtomic, type Failure, type HomePaths, type StackEvent, type StackPhase, type StateFile } from './home.js';
 import { MEMBER_ACTIONS, type MemberAction, type MemberDef, type MemberState, type MemberStatus } from './member.js';
 import { hostMetrics } from './host-metrics.js';
-import { processStartTime } from './processes.js';
+import { processStartTime, processTree } from './processes.js';
 
 export interface SupervisorOptions {
   paths: HomePaths;
@@ -197,7 +197,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     persist();
     child.kill(m.def.stopSignal);
     // A paused process cannot act on the signal until it runs again.
-    child.kill('SIGCONT');
+    if (child.pid) signalTree(child.pid, 'SIGCONT');
     const exited = m.exited!;
     const timedOut = await Promise.race([exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), m.def.stopTimeoutMs))]);
     if (timedOut) {
@@ -240,14 +240,15 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       }
       case 'pause':
         if (!m.child) throw new LabError(`${name} is not running (${m.state})`, { details: { status: 409 } });
-        m.child.kill('SIGSTOP');
+        // The whole tree: PostgreSQL answers from backend processes, not from its postmaster.
+        signalTree(m.child.pid!, 'SIGSTOP');
         m.state = 'paused';
         m.healthy = false;
         event(name, 'paused (SIGSTOP)');
         break;
       case 'resume':
         if (!m.child) throw new LabError(`${name} is not running (${m.state})`, { details: { status: 409 } });
-        m.child.kill('SIGCONT');
+        signalTree(m.child.pid!, 'SIGCONT');
         m.state = 'running';
         event(name, 'resumed (SIGCONT)');
         m.healthy = await m.def.health.check({});
@@ -379,6 +380,16 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => void shutdown());
 
   return { start, stopAll, listen, status };
+}
+
+function signalTree(pid: number, sig: NodeJS.Signals): void {
+  for (const p of processTree(pid)) {
+    try {
+      process.kill(p, sig);
+    } catch {
+      // it ended meanwhile
+    }
+  }
 }
 
 function reply(res: ServerResponse, statusCode: number, body: unknown): void {
