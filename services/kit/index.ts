@@ -11,7 +11,7 @@ export { startLagReporter } from './lag.js';
 export { CONSUMER_TIMINGS, createKafka, createProducer, sendPartitioned, type PartitionedRecord } from './kafka.js';
 export { forOrder, type Logger } from './logger.js';
 export { type Metrics, promClient } from './metrics.js';
-export { appendToOutbox, startOutboxRelay, type OutboxRelay } from './outbox.js';
+export { appendToOutbox, outboxInsert, startOutboxRelay, wakeRelay, type OutboxRelay } from './outbox.js';
 export { serviceDir } from './paths.js';
 export { backoffDelay, retry, RetriesExhaustedError, sleep, type RetryOptions } from './retry.js';
 export { runService, type ServiceKit } from './service.js';

@@ -5,7 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { createEvent, newTraceparent, ORDER_STATES, PAYMENT_METHODS, traceIdOf, isTraceparent, type OrderItem, type OrderState } from '../events/index.js';
-import { appendToOutbox, BadRequestError, errorResponses, NotFoundError, UnprocessableError, withTransaction, type ServiceKit } from '../kit/index.js';
+import { BadRequestError, errorResponses, NotFoundError, UnprocessableError, wakeRelay, type ServiceKit } from '../kit/index.js';
 import type { MenuClient } from './menu-client.js';
 import { findByIdempotencyKey, findOrder, history, insertOrder, listOrders, type HistoryRow, type OrderRow } from './store.js';
 
@@ -133,11 +133,8 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit, deps: { me
         data: { orderId, items, totalCents, currency: 'EUR', deliveryAddress: body.deliveryAddress, paymentMethod: body.paymentMethod, createdAt: createdAt.toISOString() },
       });
       const row = { id: orderId, items, totalCents, currency: 'EUR', deliveryAddress: body.deliveryAddress, paymentMethod: body.paymentMethod, idempotencyKey: key ?? null, requestHash, traceId: traceIdOf(event.traceparent) ?? null, createdAt };
-      const created = await withTransaction(pool, async (client) => {
-        if (!(await insertOrder(client, row))) return false;
-        await appendToOutbox(client, config.service, [event]);
-        return true;
-      });
+      const created = await insertOrder(pool, row, event);
+      if (created) wakeRelay(config.service);
       if (!created) {
         // This Idempotency-Key was used before (or by a concurrent request): answer as its replay.
         const existing = await findByIdempotencyKey(pool, key!);

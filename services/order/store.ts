@@ -1,6 +1,6 @@
 /** The order service's SQL: orders and their status history. */
-import type { OrderItem, OrderState } from '../events/index.js';
-import type { Pool, PoolClient } from '../kit/index.js';
+import type { OrderItem, OrderState, SagaEvent } from '../events/index.js';
+import { outboxInsert, type Pool, type PoolClient } from '../kit/index.js';
 
 export interface OrderRow {
   id: string;
@@ -31,18 +31,25 @@ const COLUMNS = `id, status, items, total_cents AS "totalCents", currency, deliv
 
 type Queryable = Pool | PoolClient;
 
-/** Inserts a new order in PENDING_PAYMENT with its first history row; false when its Idempotency-Key is already taken. */
-export async function insertOrder(client: PoolClient, order: Omit<OrderRow, 'status' | 'cancelReason' | 'updatedAt'>): Promise<boolean> {
-  const { rowCount } = await client.query(
+/**
+ * Stores a new order in PENDING_PAYMENT, its first history row and its OrderCreated in the outbox
+ * — one statement, so one round trip, and atomic like a transaction. False (and nothing written)
+ * when its Idempotency-Key is already taken.
+ */
+export async function insertOrder(db: Queryable, order: Omit<OrderRow, 'status' | 'cancelReason' | 'updatedAt'>, created: SagaEvent): Promise<boolean> {
+  const outbox = outboxInsert([created], 11, { onlyIfAny: 'created' });
+  const { rows } = await db.query<{ created: number }>(
     `WITH created AS (
        INSERT INTO orders (id, status, items, total_cents, currency, delivery_address, payment_method, idempotency_key, request_hash, trace_id, created_at, updated_at)
        VALUES ($1, 'PENDING_PAYMENT', $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
        ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING id, created_at)
-     INSERT INTO order_status_history (order_id, status, at) SELECT id, 'PENDING_PAYMENT', created_at FROM created`,
-    [order.id, JSON.stringify(order.items), order.totalCents, order.currency, order.deliveryAddress, order.paymentMethod, order.idempotencyKey, order.requestHash, order.traceId, order.createdAt],
+       RETURNING id, created_at),
+     history AS (INSERT INTO order_status_history (order_id, status, at) SELECT id, 'PENDING_PAYMENT', created_at FROM created),
+     event AS (${outbox.sql})
+     SELECT count(*)::int AS created FROM created`,
+    [order.id, JSON.stringify(order.items), order.totalCents, order.currency, order.deliveryAddress, order.paymentMethod, order.idempotencyKey, order.requestHash, order.traceId, order.createdAt, ...outbox.params],
   );
-  return rowCount === 1;
+  return rows[0]!.created === 1;
 }
 
 export async function findOrder(db: Queryable, id: string): Promise<OrderRow | undefined> {
