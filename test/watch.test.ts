@@ -209,7 +209,7 @@ describe('pizza-lab dashboard', () => {
       expect(Number(members[2])).toBe(plan.instances.length + 3); // + kafka, postgres, fault-proxy
       for (const instance of plan.instances) expect(screen).toContain(instance.member);
       expect(screen).toMatch(/created\s+\d+\.\d\/s/);
-      expect(screen).toMatch(/pending \d+ · paid \d+ · cancelled \d+/);
+      expect(screen).toMatch(/pending [\d,]+ · paid [\d,]+ · cancelled [\d,]+/);
       expect(screen).toMatch(/order-service\s+\d+/);
       expect(screen).toContain('Active faults');
 

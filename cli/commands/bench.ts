@@ -63,7 +63,7 @@ export default defineCommand({
     { flags: '--parts <list>', description: `what to measure: ${BENCH_PARTS.join(',')}`, parse: list('--parts'), default: [...BENCH_PARTS] },
     { flags: '--step <duration>', description: 'length of each steady step', parse: (v) => parseDuration(v), default: '30s' },
     { flags: '--latency-rate <n>', description: 'offered orders/s for the latency part', parse: intOption('--latency-rate'), default: 200 },
-    { flags: '--rates <list>', description: 'offered orders/s tried in turn for the sustained part', parse: list('--rates'), default: ['200', '400', '600', '800', '1000', '1200', '1500', '2000'] },
+    { flags: '--rates <list>', description: 'offered orders/s tried in turn for the sustained part', parse: list('--rates'), default: ['50', '100', '150', '200', '250', '300', '400', '600', '800', '1000', '1200'] },
     { flags: '--outage <duration>', description: 'how long payment is down in the recovery part', parse: (v) => parseDuration(v), default: '20s' },
     { flags: '--recovery-rate <n>', description: 'offered orders/s during the recovery part', parse: intOption('--recovery-rate'), default: 100 },
     { flags: '--ceiling <duration>', description: 'length of each ceiling measurement', parse: (v) => parseDuration(v), default: '10s' },

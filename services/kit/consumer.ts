@@ -251,6 +251,9 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
   void consumer.run({
     partitionsConsumedConcurrently: options.concurrency ?? 6,
     eachBatchAutoResolve: false,
+    // Offsets are committed once a second, not after every batch: a crash redelivers at most a
+    // second of events, which the inbox absorbs, and Kafka gets a fraction of the requests.
+    autoCommitInterval: 1000,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) => {
       const outcome = await processBatch(batch, resolveOffset, heartbeat, () => isRunning() && !isStale());
       if (outcome.kind === 'paused') {

@@ -4,23 +4,26 @@
  */
 import type pg from 'pg';
 import type { SagaEvent } from '../events/index.js';
+import { prepared } from './db.js';
 
 /** Claims the events for this consumer; returns the ids claimed now (the others were seen before). */
+const claim = prepared(
+  `INSERT INTO inbox (consumer, event_id, event_type, order_id)
+   SELECT $1, e.id, e.type, e.subject FROM unnest($2::text[], $3::text[], $4::text[]) AS e(id, type, subject)
+   ON CONFLICT DO NOTHING
+   RETURNING event_id`,
+);
+const seen = prepared('SELECT event_id FROM inbox WHERE consumer = $1 AND event_id = ANY($2::text[])');
+
 export async function claimEvents(client: pg.ClientBase, consumer: string, events: readonly SagaEvent[]): Promise<Set<string>> {
   if (events.length === 0) return new Set();
-  const { rows } = await client.query<{ event_id: string }>(
-    `INSERT INTO inbox (consumer, event_id, event_type, order_id)
-     SELECT $1, e.id, e.type, e.subject FROM unnest($2::text[], $3::text[], $4::text[]) AS e(id, type, subject)
-     ON CONFLICT DO NOTHING
-     RETURNING event_id`,
-    [consumer, events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.subject)],
-  );
+  const { rows } = await client.query<{ event_id: string }>(claim([consumer, events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.subject)]));
   return new Set(rows.map((r) => r.event_id));
 }
 
 /** The ids among these that this consumer has already handled (read-only, before side effects). */
 export async function alreadyClaimed(db: pg.ClientBase | pg.Pool, consumer: string, eventIds: readonly string[]): Promise<Set<string>> {
   if (eventIds.length === 0) return new Set();
-  const { rows } = await db.query<{ event_id: string }>('SELECT event_id FROM inbox WHERE consumer = $1 AND event_id = ANY($2::text[])', [consumer, [...eventIds]]);
+  const { rows } = await db.query<{ event_id: string }>(seen([consumer, [...eventIds]]));
   return new Set(rows.map((r) => r.event_id));
 }

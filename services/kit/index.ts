@@ -2,7 +2,7 @@
 export { createBreaker, BreakerOpenError, type Breaker, type BreakerState } from './breaker.js';
 export { loadConfig, readEnv, type ServiceConfig, type ServiceNeeds } from './config.js';
 export { deadLetterEvent, PauseConsumption, startSagaConsumer, type BatchResult, type HandlerContext, type HandlerResult, type SagaConsumer } from './consumer.js';
-export { createPool, withTransaction, type Pool, type PoolClient } from './db.js';
+export { createPool, prepared, withTransaction, type Pool, type PoolClient } from './db.js';
 export * from './errors.js';
 export { errorResponses, errorSchema, toErrorResponse, BODY_LIMIT_BYTES, type ErrorBody } from './http.js';
 export { stableUuid } from './ids.js';

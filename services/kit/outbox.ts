@@ -14,7 +14,7 @@ import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { encodeEvent, type SagaEvent } from '../events/index.js';
 import type { ServiceConfig } from './config.js';
-import { afterCommit } from './db.js';
+import { afterCommit, prepared } from './db.js';
 import { sendPartitioned } from './kafka.js';
 import { messageOf } from './errors.js';
 import type { Logger } from './logger.js';
@@ -49,6 +49,7 @@ export function wakeRelay(service: string): void {
  * With `onlyIfAny`, the rows are written only if that CTE of the statement returned a row.
  */
 export function outboxInsert(events: readonly SagaEvent[], first = 1, options: { onlyIfAny?: string } = {}): { sql: string; params: unknown[] } {
+  // (The text depends only on `first` and `onlyIfAny`, so it prepares once per caller.)
   const encoded = events.map((event) => ({ event, record: encodeEvent(event) }));
   const p = (i: number) => `$${first + i}`;
   const rows = `unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::jsonb[], ${p(5)}::text[]) AS e`;
@@ -71,7 +72,7 @@ export async function appendToOutbox(client: pg.ClientBase, service: string, eve
   if (events.length === 0) return;
   afterCommit(client, () => wakeRelay(service));
   const { sql, params } = outboxInsert(events);
-  await client.query(sql, params);
+  await client.query(prepared(sql)(params));
 }
 
 interface OutboxRow {
@@ -84,6 +85,8 @@ interface OutboxRow {
 }
 
 const NOTIFY_EVERY_MS = 5;
+const nextBatch = prepared('SELECT id, event_type, topic, event_key, headers, payload FROM outbox ORDER BY id LIMIT $1');
+const removePublished = prepared('DELETE FROM outbox WHERE id = ANY($1::bigint[])');
 const COALESCE_MS = 3;
 
 export interface OutboxRelayOptions {
@@ -213,7 +216,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
    */
   async function drain(c: pg.Client): Promise<void> {
     for (;;) {
-      const { rows } = await c.query<OutboxRow>('SELECT id, event_type, topic, event_key, headers, payload FROM outbox ORDER BY id LIMIT $1', [batchSize]);
+      const { rows } = await c.query<OutboxRow>(nextBatch([batchSize]));
       if (rows.length === 0) return;
       const byPartition = new Map<string, { topic: string; partition: number; rows: OutboxRow[] }>();
       for (const row of rows) {
@@ -229,7 +232,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         [...byPartition.values()].flatMap((group) => group.rows.map((row) => ({ topic: group.topic, partition: group.partition, key: row.event_key, value: row.payload, headers: row.headers }))),
       );
       const published = [...byPartition].filter(([key]) => acked.has(key)).flatMap(([, group]) => group.rows);
-      await c.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [published.map((r) => r.id)]);
+      await c.query(removePublished([published.map((r) => r.id)]));
       for (const row of published) metrics.eventsPublished.inc({ topic: row.topic, type: row.event_type });
       if (published.length < rows.length) {
         const missing = [...byPartition.keys()].filter((key) => !acked.has(key));

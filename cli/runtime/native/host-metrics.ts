@@ -12,8 +12,21 @@ const TICKS_PER_SECOND = 100;
 export interface ProcessUsage {
   /** User + system CPU seconds of the process and its reaped children (PostgreSQL's backends). */
   cpuSeconds: number;
-  /** Resident memory in bytes. */
+  /**
+   * Memory in bytes: the proportional set size (shared pages divided among the processes that
+   * share them), so PostgreSQL's shared buffers are not counted once per backend; the resident
+   * size where /proc does not say.
+   */
   rssBytes: number;
+}
+
+function proportionalSetSize(pid: number): number | undefined {
+  try {
+    const match = /^Pss:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** CPU and memory of a process from /proc; undefined when it is gone. */
@@ -23,7 +36,7 @@ export function processUsage(pid: number): ProcessUsage | undefined {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // After the command: state(0) … utime(11) stime(12) cutime(13) cstime(14) … rss(21) in pages.
     const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-    return { cpuSeconds: ticks / TICKS_PER_SECOND, rssBytes: Number(fields[21]) * 4096 };
+    return { cpuSeconds: ticks / TICKS_PER_SECOND, rssBytes: proportionalSetSize(pid) ?? Number(fields[21]) * 4096 };
   } catch {
     return undefined;
   }

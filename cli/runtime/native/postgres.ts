@@ -110,6 +110,8 @@ export function postgresMember(plan: StackPlan, layout: PostgresLayout): MemberD
       '-c', 'max_wal_size=2GB',
       '-c', "log_line_prefix=%m [%p] %q%u@%d ",
       '-c', 'log_min_messages=warning',
+      // Which statements cost what, per service: SELECT * FROM pg_stat_statements (as postgres).
+      '-c', 'shared_preload_libraries=pg_stat_statements',
     ],
     uid: layout.user?.uid,
     gid: layout.user?.gid,
@@ -134,7 +136,7 @@ export function postgresMember(plan: StackPlan, layout: PostgresLayout): MemberD
 /** The SQL that gives every service its own role and schema, and nothing of the others'. */
 export function bootstrapSql(plan: StackPlan): string[] {
   const db = plan.postgres.database;
-  const statements = [`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`, 'REVOKE ALL ON SCHEMA public FROM PUBLIC'];
+  const statements = [`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`, 'REVOKE ALL ON SCHEMA public FROM PUBLIC', 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements'];
   for (const role of plan.postgres.roles) {
     const password = role.password.replace(/'/g, "''");
     statements.push(
