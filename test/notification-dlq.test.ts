@@ -14,16 +14,12 @@ import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent, decodeEvent, encodeEvent, headersOf, traceIdOf, type DeadLettered, type NotificationSent, type SagaEvent } from '../services/events/index.js';
-import { eventually, lab, runCli } from './support/lab.js';
+import { orderCreated } from './support/events.js';
+import { eventually, lab, runCli, serviceUrl } from './support/lab.js';
 
 const { plan } = lab();
-const urlOf = (service: string) => {
-  const instance = plan.instances.find((i) => i.service === service);
-  if (!instance) throw new Error(`the plan has no ${service} instance`);
-  return `http://${plan.host}:${instance.port}`;
-};
-const notificationUrl = urlOf('notification');
-const dlqUrl = urlOf('dlq');
+const notificationUrl = serviceUrl('notification');
+const dlqUrl = serviceUrl('dlq');
 
 /** A record read back from Kafka, decoded when it is a valid event. */
 interface SeenRecord {
@@ -89,20 +85,7 @@ afterAll(async () => {
 
 // --- events and records -------------------------------------------------------------------------
 
-const created = (orderId: string) =>
-  createEvent({
-    type: 'OrderCreated',
-    source: 'order',
-    data: {
-      orderId,
-      items: [{ pizzaId: 'margherita', name: 'Margherita', quantity: 2, unitPriceCents: 850 }],
-      totalCents: 1700,
-      currency: 'EUR',
-      deliveryAddress: '7 Test Lane',
-      paymentMethod: 'card-declined',
-      createdAt: new Date().toISOString(),
-    },
-  });
+const created = (orderId: string) => orderCreated({ orderId, paymentMethod: 'card-declined', deliveryAddress: '7 Test Lane' });
 const paid = (orderId: string, cause?: string) =>
   createEvent({ type: 'OrderPaid', source: 'payment', cause, data: { orderId, paymentId: randomUUID(), amountCents: 1700, currency: 'EUR', chargeId: `ch_test_${orderId.slice(0, 8)}`, attempts: 1 } });
 const cancelled = (orderId: string, cause?: string) => createEvent({ type: 'OrderCancelled', source: 'order', cause, data: { orderId, reason: 'payment failed: declined (test)', cancelledAt: new Date().toISOString() } });

@@ -9,16 +9,12 @@ import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent, decodeEvent, encodeEvent, headersOf, traceIdOf, type EventType, type SagaEvent } from '../services/events/index.js';
-import { eventually, lab } from './support/lab.js';
+import { orderCreated as createOrderCreated } from './support/events.js';
+import { eventually, lab, serviceUrl } from './support/lab.js';
 
 const { plan } = lab();
-const urlOf = (service: string) => {
-  const instance = plan.instances.find((i) => i.service === service);
-  if (!instance) throw new Error(`the plan has no ${service} instance`);
-  return `http://${plan.host}:${instance.port}`;
-};
-const providerUrl = urlOf('payment-provider');
-const paymentUrl = urlOf('payment');
+const providerUrl = serviceUrl('payment-provider');
+const paymentUrl = serviceUrl('payment');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 interface SeenEvent {
@@ -101,21 +97,7 @@ async function providerCounter(outcome: string): Promise<number> {
   return match ? Number(match[1]) : 0;
 }
 
-function orderCreated(paymentMethod = 'card', orderId: string = randomUUID()) {
-  return createEvent({
-    type: 'OrderCreated',
-    source: 'order',
-    data: {
-      orderId,
-      items: [{ pizzaId: 'margherita', name: 'Margherita', quantity: 2, unitPriceCents: 850 }],
-      totalCents: 1700,
-      currency: 'EUR',
-      deliveryAddress: '1 Test Street',
-      paymentMethod,
-      createdAt: new Date().toISOString(),
-    },
-  });
-}
+const orderCreated = (paymentMethod = 'card', orderId: string = randomUUID()) => createOrderCreated({ paymentMethod, orderId });
 
 /** Produces events to order-events, as the order service's relay would (optionally all to one partition). */
 async function produce(events: SagaEvent[], partition?: number) {

@@ -10,14 +10,14 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEvent } from '../services/events/index.js';
 import { readEvents, type WatchedRecord } from '../cli/watch/event-stream.js';
-import { eventually, lab, runCli } from './support/lab.js';
+import { eventually, lab, runCli, serviceUrl } from './support/lab.js';
 
 const { plan } = lab();
 const gateway = plan.endpoints.gateway;
 const db = new pg.Pool({ connectionString: plan.endpoints.postgres, max: 2 });
 const kafka = new Kafka({ clientId: 'saga-test', brokers: plan.endpoints.kafka, logLevel: logLevel.NOTHING });
 const producer = kafka.producer();
-const providerUrl = `http://${plan.host}:${plan.instances.find((i) => i.service === 'payment-provider')!.port}`;
+const providerUrl = serviceUrl('payment-provider');
 
 beforeAll(async () => {
   await producer.connect();

@@ -10,23 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { toolsKafka } from '../cli/runtime/kafka-admin.js';
+import type { RecordJson } from '../cli/watch/record-json.js';
 import { EVENT_TYPES } from '../services/events/index.js';
 import { cliPath, eventually, lab, runCli } from './support/lab.js';
 
-interface JsonLine {
-  time: string;
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  type: string | null;
-  orderId: string | null;
-  id: string | null;
-  headers: Record<string, string>;
-  data?: Record<string, unknown>;
-  invalid?: { kind: string; message: string };
-  raw?: string | null;
-}
+/** What `tail events --json` prints per line (data read as an object). */
+type JsonLine = Omit<RecordJson, 'data'> & { data?: Record<string, unknown> };
 
 // eslint-disable-next-line no-control-regex
 const stripAnsi = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');

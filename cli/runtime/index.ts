@@ -4,9 +4,9 @@
 import { LabError, StackNotRunningError, UsageError } from '../lib/errors.js';
 import { labHome } from '../lib/paths.js';
 import { downCompose, findComposeStack, upCompose, type ComposeStack } from './compose/compose-stack.js';
-import { AlreadyUpError as NativeAlreadyUpError, downNative, findNativeStack, upNative, type NativeStack, type UpProgress } from './native/native-stack.js';
+import { downNative, findNativeStack, upNative, type NativeStack, type UpProgress } from './native/native-stack.js';
 import { dockerEngine } from './native/prerequisites.js';
-import type { RuntimeName, Stack } from './stack.js';
+import { AlreadyUpError, type RuntimeName, type Stack } from './stack.js';
 import type { StackOptions } from './stack-spec.js';
 
 export type RuntimeChoice = RuntimeName | 'auto';
@@ -21,13 +21,6 @@ export async function chooseRuntime(choice: RuntimeChoice): Promise<RuntimeName>
     throw new LabError(`--runtime compose needs a Docker engine, and ${engine.detail}`, { hint: 'start Docker, or use `--runtime native`' });
   }
   return engine.answers ? 'compose' : 'native';
-}
-
-/** Thrown by `up` when this folder's lab, of either runtime, is already up. */
-export class AlreadyUpError extends LabError {
-  constructor(readonly lab: Stack) {
-    super(`the lab is already up (${lab.runtime} runtime)`, { exitCode: 0 });
-  }
 }
 
 /** The lab running from this folder, if any: a live native supervisor, or a recorded compose lab. */
@@ -63,12 +56,7 @@ export async function startStack(options: StackOptions, start: StartOptions): Pr
     }
   }
   if (start.runtime === 'compose') return upCompose(options, { home, onProgress: start.onProgress, signal: start.signal });
-  try {
-    return await upNative(options, { home, onProgress: start.onProgress, signal: start.signal });
-  } catch (error) {
-    if (error instanceof NativeAlreadyUpError) throw new AlreadyUpError(error.lab);
-    throw error;
-  }
+  return upNative(options, { home, onProgress: start.onProgress, signal: start.signal });
 }
 
 /** `absent` when the lab cannot be asked (no container, no engine): nothing of it runs. */
@@ -89,5 +77,6 @@ export async function stopStack(options: { home?: string; volumes?: boolean; onP
 }
 
 export { type ComposeStack, type NativeStack, type UpProgress };
+export { AlreadyUpError } from './stack.js';
 export type { LogOptions, MemberAction, MemberStatus, RuntimeName, Stack, StackStatus } from './stack.js';
 export * from './stack-spec.js';

@@ -2,6 +2,7 @@
  * What every command needs from a running lab, whichever runtime runs it. The native runtime
  * implements it with its supervisor; the compose runtime with Docker.
  */
+import { LabError } from '../lib/errors.js';
 import type { MemberAction, MemberStatus } from './native/member.js';
 import type { StackPlan } from './stack-spec.js';
 
@@ -30,6 +31,13 @@ export interface Stack {
   logs(member: string, out: NodeJS.WritableStream, options?: LogOptions): Promise<void>;
   /** Stops every member and leaves no process behind; `volumes` also deletes the data. */
   down(options?: { volumes?: boolean; onProgress?: (message: string) => void }): Promise<void>;
+}
+
+/** Thrown by `up` when this folder's lab, of either runtime, is already up. */
+export class AlreadyUpError extends LabError {
+  constructor(readonly lab: Stack) {
+    super(`the lab is already up (${lab.runtime} runtime)`, { exitCode: 0 });
+  }
 }
 
 export type { MemberAction, MemberStatus };

@@ -3,6 +3,7 @@
 -- schema per service, as the native runtime creates them (bootstrapSql in cli/runtime/native/postgres.ts).
 REVOKE ALL ON DATABASE pizzalab FROM PUBLIC;
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'frontend_svc') THEN CREATE ROLE frontend_svc LOGIN PASSWORD 'frontend_svc-pw'; END IF; END $$;
 ALTER ROLE frontend_svc WITH LOGIN PASSWORD 'frontend_svc-pw';
 GRANT CONNECT, TEMPORARY ON DATABASE pizzalab TO frontend_svc;

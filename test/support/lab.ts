@@ -72,3 +72,11 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
 }
+
+/** The base URL of the first instance of a service in the shared lab (its own port, not a link). */
+export function serviceUrl(service: string): string {
+  const { plan } = lab();
+  const instance = plan.instances.find((i) => i.service === service);
+  if (!instance) throw new Error(`the plan has no ${service} instance`);
+  return `http://${plan.host}:${instance.port}`;
+}

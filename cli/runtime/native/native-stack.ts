@@ -8,7 +8,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { LabError, StackNotRunningError } from '../../lib/errors.js';
 import { distPath } from '../../lib/paths.js';
 import { lastLines } from '../../lib/wait.js';
-import type { LogOptions, Stack, StackStatus } from '../stack.js';
+import { AlreadyUpError, type LogOptions, type Stack, type StackStatus } from '../stack.js';
 import { defaultStackOptions, planStack, portsOf, type StackOptions, type StackPlan } from '../stack-spec.js';
 import { homePaths, readOptions, readState, readSupervisor, recordedProcesses, writeJsonAtomic, type HomePaths, type StateFile, type SupervisorInfo } from './home.js';
 import { ensureKafka, type SetupProgress } from './kafka-dist.js';
@@ -31,12 +31,6 @@ export interface UpOptions {
   timeoutMs?: number;
 }
 
-/** Thrown by `up` when this folder's lab is already running. */
-export class AlreadyUpError extends LabError {
-  constructor(readonly lab: NativeStack) {
-    super('the lab is already up', { exitCode: 0 });
-  }
-}
 
 const supervisorRef = (info: SupervisorInfo): ProcessRef => ({ pid: info.pid, startTime: info.startTime });
 
