@@ -11,7 +11,9 @@ import { loadConfig, type ServiceConfig, type ServiceNeeds } from './config.js';
 import { createPool, databaseCheck, migrate, warmPool, type MigrationSource, type Pool } from './db.js';
 import { messageOf } from './errors.js';
 import { createHttpApp, type HealthCheck } from './http.js';
+import { startSagaConsumer, type SagaConsumer, type SagaConsumerOptions } from './consumer.js';
 import { createKafka, createProducer } from './kafka.js';
+import { startOutboxRelay } from './outbox.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { packageRoot, serviceDir } from './paths.js';
@@ -30,6 +32,8 @@ export interface ServiceKit {
   onClose(fn: () => Promise<void>): void;
   /** Adds a check to /health. */
   addHealthCheck(name: string, check: HealthCheck): void;
+  /** Starts a saga consumer with this service's Kafka, producer, logs and metrics; stopped on shutdown. */
+  consume(options: Omit<SagaConsumerOptions, 'service' | 'kafka' | 'producer' | 'logger' | 'metrics'>): Promise<SagaConsumer>;
 }
 
 export interface ServiceDefinition {
@@ -82,6 +86,16 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
     kit.kafka = createKafka(config, logger);
     kit.producer = await retry(() => createProducer(kit.kafka), startupRetry);
     closers.push(() => kit.producer.disconnect());
+    kit.consume = async (options) => {
+      const consumer = await startSagaConsumer({ ...options, service: config.service, kafka: kit.kafka, producer: kit.producer, logger, metrics });
+      closers.push(() => consumer.stop());
+      return consumer;
+    };
+    // A service with an outbox relays it (one instance at a time holds the relay's lock).
+    if (definition.kitTables?.includes('outbox')) {
+      const relay = startOutboxRelay(kit);
+      closers.push(() => relay.stop());
+    }
   }
 
   const app = await createHttpApp({ config, logger, metrics, title: definition.title, description: definition.description, health });

@@ -1,6 +1,6 @@
 /** The notification service: one email per saga step per order, and a NotificationSent event for each. */
 import { TOPICS, type EventType } from '../events/index.js';
-import { promClient, runService, startOutboxRelay, startSagaConsumer } from '../kit/index.js';
+import { promClient, runService } from '../kit/index.js';
 import { NOTIFICATION_KIND_OF } from './email.js';
 import { createNotificationHandler } from './handlers.js';
 import { registerRoutes } from './http.js';
@@ -15,22 +15,13 @@ await runService({
 
     registerRoutes(app, kit);
 
-    const relay = startOutboxRelay(kit);
-    kit.onClose(() => relay.stop());
-
     const group = 'notification-service';
-    const consumer = await startSagaConsumer({
-      service: kit.config.service,
-      kafka: kit.kafka,
+    await kit.consume({
       groupId: group,
       topics: [TOPICS.orderEvents, TOPICS.paymentEvents],
       // PaymentFailed is not told on its own: the OrderCancelled that follows it is.
       handles: Object.keys(NOTIFICATION_KIND_OF) as EventType[],
-      producer: kit.producer,
-      logger: kit.logger,
-      metrics: kit.metrics,
       handleBatch: createNotificationHandler(kit, group, (kind) => sent.inc({ kind })),
     });
-    kit.onClose(() => consumer.stop());
   },
 });

@@ -1,6 +1,6 @@
 /** The order service: the public order API, the saga's state, and its outbox. */
 import { TOPICS } from '../events/index.js';
-import { promClient, runService, startOutboxRelay, startSagaConsumer } from '../kit/index.js';
+import { promClient, runService } from '../kit/index.js';
 import { createPaymentHandler } from './handlers.js';
 import { registerRoutes } from './http.js';
 import { createMenuClient } from './menu-client.js';
@@ -25,24 +25,15 @@ await runService({
     const menu = createMenuClient({ baseUrls: kit.config.upstreams.frontend!, logger: kit.logger });
     registerRoutes(app, kit, { menu, onCreated: () => created.inc() });
 
-    const relay = startOutboxRelay(kit);
-    kit.onClose(() => relay.stop());
-
     const group = 'order-service';
-    const consumer = await startSagaConsumer({
-      service: kit.config.service,
-      kafka: kit.kafka,
+    await kit.consume({
       groupId: group,
       topics: [TOPICS.paymentEvents],
       handles: ['OrderPaid', 'PaymentFailed'],
-      producer: kit.producer,
-      logger: kit.logger,
-      metrics: kit.metrics,
       handleBatch: createPaymentHandler(kit, group, ({ status, createdAt }) => {
         completed.inc({ status });
         sagaDuration.observe({ status }, (Date.now() - createdAt.getTime()) / 1000);
       }),
     });
-    kit.onClose(() => consumer.stop());
   },
 });

@@ -1,7 +1,7 @@
 /** The payment service: charges each OrderCreated at the provider and says how it went. */
 import { z } from 'zod';
 import { TOPICS } from '../events/index.js';
-import { createBreaker, messageOf, promClient, readEnv, runService, startOutboxRelay, startSagaConsumer, TransientError } from '../kit/index.js';
+import { createBreaker, messageOf, promClient, readEnv, runService, TransientError } from '../kit/index.js';
 import { createOrderCreatedHandler } from './handlers.js';
 import { registerRoutes } from './http.js';
 import { createProviderClient } from './provider-client.js';
@@ -51,22 +51,13 @@ await runService({
 
     registerRoutes(app, kit);
 
-    const relay = startOutboxRelay(kit);
-    kit.onClose(() => relay.stop());
-
     const group = 'payment-service';
-    const consumer = await startSagaConsumer({
-      service: kit.config.service,
-      kafka: kit.kafka,
+    await kit.consume({
       groupId: group,
       topics: [TOPICS.orderEvents],
       handles: ['OrderCreated'],
-      producer: kit.producer,
-      logger: kit.logger,
-      metrics: kit.metrics,
       attempts: ATTEMPTS,
       handleBatch: createOrderCreatedHandler({ kit, consumer: group, provider, breaker, metrics }),
     });
-    kit.onClose(() => consumer.stop());
   },
 });
