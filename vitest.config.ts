@@ -12,6 +12,9 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['cli/**/*.test.{ts,tsx}', 'services/**/*.test.ts', 'scenarios/**/*.test.ts'],
+          // The views are rendered as on a terminal, where the CLI never lets Ink see a CI
+          // variable (bin/pizza-lab.js): under CI Ink would hold every frame back until exit.
+          env: { CI: 'false', CONTINUOUS_INTEGRATION: 'false' },
         },
       },
       {
