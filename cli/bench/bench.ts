@@ -20,6 +20,9 @@ import { adminPool } from '../verify/gather.js';
 import { kafkaCeiling, postgresCeiling, type KafkaCeiling, type PostgresCeiling } from './ceilings.js';
 import { memberMemory } from './memory.js';
 
+/** The warm-up's rate: well below what the reference machine sustains, so it leaves no backlog. */
+const WARMUP_RATE = 100;
+
 export const BENCH_PARTS = ['up', 'latency', 'sustained', 'recovery', 'ceilings'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
 
@@ -27,6 +30,8 @@ export interface BenchOptions {
   parts: readonly BenchPart[];
   /** How long each steady step runs. */
   stepMs: number;
+  /** Load before anything is measured (JIT, connection pools, page cache), at a rate well below saturation. */
+  warmupMs: number;
   /** Offered rate for the latency part. */
   latencyRate: number;
   /** Offered rates tried, in order, for the sustained part. */
@@ -98,6 +103,14 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     const db = adminPool(stack.plan, 4);
     const gateway = stack.plan.endpoints.gateway;
     try {
+      if (options.warmupMs > 0 && options.parts.some((p) => p === 'latency' || p === 'sustained' || p === 'recovery')) {
+        const rate = Math.min(WARMUP_RATE, options.latencyRate);
+        say(`warm-up: ${rate} orders/s for ${options.warmupMs / 1000} s, not measured`);
+        const from = Date.now();
+        await runLoad({ gateway, endpoint: 'orders', rate, durationMs: options.warmupMs, signal: options.signal });
+        await waitUntilSettled(stack.plan, db, from, { timeoutMs: 60_000 });
+      }
+
       if (options.parts.includes('latency')) {
         say(`latency: ${options.latencyRate} orders/s for ${options.stepMs / 1000} s`);
         let memoryUnderLoadMiB: Record<string, number> = {};

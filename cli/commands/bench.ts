@@ -13,23 +13,26 @@ const list = (flag: string) => (value: string) => {
 
 const ms = (n: number | undefined) => (n === undefined ? '—' : n < 10 ? `${n.toFixed(2)} ms` : formatDuration(n));
 const mark = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? color.green('✓') : color.red('✗'));
-const memory = (m: Record<string, number>) =>
-  Object.entries(m)
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
+/** Memory of every member, a few members per line so that the table keeps its width. */
+function memoryRows(figure: string, m: Record<string, number>) {
+  const entries = Object.entries(m).map(([k, v]) => `${k} ${v}`);
+  const lines: string[] = [];
+  for (let i = 0; i < entries.length; i += 4) lines.push(entries.slice(i, i + 4).join(', '));
+  return lines.map((measured, i) => ({ part: '', figure: i === 0 ? figure : '', measured, target: '' }));
+}
 
 function table(r: BenchResult): string {
   const rows: { part: string; figure: string; measured: string; target: string; ok?: boolean }[] = [];
   if (r.up) {
     rows.push({ part: 'up', figure: 'time until every member is healthy (jars cached)', measured: formatDuration(r.up.ms), target: '< 20 s', ok: r.up.ms < 20_000 });
-    rows.push({ part: '', figure: 'memory at rest, MiB', measured: memory(r.up.memoryAtRestMiB), target: '' });
+    rows.push(...memoryRows('memory at rest, MiB', r.up.memoryAtRestMiB));
   }
   if (r.latency) {
     const l = r.latency;
     rows.push({ part: `latency at ${l.offered}/s`, figure: 'POST /api/v1/orders p50 / p90 / p99 / max', measured: `${ms(l.postOrdersMs.p50)} / ${ms(l.postOrdersMs.p90)} / ${ms(l.postOrdersMs.p99)} / ${ms(l.postOrdersMs.max)}`, target: 'p99 < 25 ms', ok: l.postOrdersMs.p99 < 25 });
     rows.push({ part: '', figure: 'created → terminal p50 / p99', measured: `${ms(l.createdToTerminalMs.p50)} / ${ms(l.createdToTerminalMs.p99)}`, target: 'p99 < 500 ms', ok: l.createdToTerminalMs.p99 < 500 });
     rows.push({ part: '', figure: 'achieved rate, errors, dropped', measured: `${l.achieved.toFixed(0)}/s, ${l.errors}, ${l.dropped}`, target: 'none', ok: l.errors === 0 && l.dropped === 0 });
-    rows.push({ part: '', figure: 'memory under load, MiB', measured: memory(l.memoryUnderLoadMiB), target: '' });
+    rows.push(...memoryRows('memory under load, MiB', l.memoryUnderLoadMiB));
   }
   if (r.sustained) {
     const s = r.sustained;
@@ -62,8 +65,9 @@ export default defineCommand({
   options: [
     { flags: '--parts <list>', description: `what to measure: ${BENCH_PARTS.join(',')}`, parse: list('--parts'), default: [...BENCH_PARTS] },
     { flags: '--step <duration>', description: 'length of each steady step', parse: (v) => parseDuration(v), default: '30s' },
+    { flags: '--warmup <duration>', description: 'load before anything is measured (not counted)', parse: (v) => parseDuration(v), default: '10s' },
     { flags: '--latency-rate <n>', description: 'offered orders/s for the latency part', parse: intOption('--latency-rate'), default: 200 },
-    { flags: '--rates <list>', description: 'offered orders/s tried in turn for the sustained part', parse: list('--rates'), default: ['50', '100', '150', '200', '250', '300', '400', '600', '800', '1000', '1200'] },
+    { flags: '--rates <list>', description: 'offered orders/s tried in turn for the sustained part', parse: list('--rates'), default: ['50', '100', '200', '300', '400', '500', '600', '700', '800', '1000', '1200'] },
     { flags: '--outage <duration>', description: 'how long payment is down in the recovery part', parse: (v) => parseDuration(v), default: '20s' },
     { flags: '--recovery-rate <n>', description: 'offered orders/s during the recovery part', parse: intOption('--recovery-rate'), default: 100 },
     { flags: '--ceiling <duration>', description: 'length of each ceiling measurement', parse: (v) => parseDuration(v), default: '10s' },
@@ -85,6 +89,7 @@ export default defineCommand({
     const result = await runBenchmark({
       parts: parts as BenchPart[],
       stepMs: quick ? 3000 : toMs(opts.step),
+      warmupMs: quick ? 1000 : toMs(opts.warmup),
       latencyRate: quick ? 50 : (opts.latencyRate as number),
       rates: quick ? [50, 100] : rates,
       outageMs: quick ? 4000 : toMs(opts.outage),
