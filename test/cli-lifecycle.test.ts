@@ -4,7 +4,7 @@
  * already taken, and bad command lines.
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,18 +30,21 @@ interface StatusJson {
 }
 
 describe('pizza-lab up … down on a lab of its own', () => {
+  /** The folder the lab belongs to; its state is in `.pizza-lab/` there, as when a user runs `up`. */
+  let folder: string;
   let home: string;
   let portArgs: string[];
 
   beforeAll(async () => {
-    home = await mkdtemp(join(tmpdir(), 'pizza-lab-cli-'));
+    folder = await mkdtemp(join(tmpdir(), 'pizza-lab-cli-'));
+    home = join(folder, '.pizza-lab');
     const { ports, portBase } = await labPorts();
     portArgs = ['--gateway-port', String(ports.gateway), '--kafka-port', String(ports.kafka), '--postgres-port', String(ports.postgres), '--fault-port', String(ports.faultApi), '--port-base', String(portBase)];
   });
 
   afterAll(async () => {
     await runCli(['down', '--volumes'], { home, timeoutMs: 120_000 });
-    await rm(home, { recursive: true, force: true });
+    await rm(folder, { recursive: true, force: true });
   });
 
   it('up boots every member, prints the member table and the addresses, and exits 0', async () => {
@@ -57,6 +60,18 @@ describe('pizza-lab up … down on a lab of its own', () => {
     const result = await runCli(['up', ...portArgs], { home });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('the lab is already up');
+    expect(result.stderr).not.toContain('starting the lab');
+  });
+
+  it('finds the lab from any subfolder of its folder, as git finds its repository', async () => {
+    const deep = join(folder, 'docs', 'walkthroughs');
+    await mkdir(deep, { recursive: true });
+    const result = await runCli(['status', '--json'], { cwd: deep, env: { PIZZA_LAB_HOME: '' } });
+    expect(result.code, result.stderr).toBe(0);
+    expect((JSON.parse(result.stdout) as StatusJson).members.map((m) => m.name)).toContain('kafka');
+    const again = await runCli(['up', ...portArgs], { cwd: deep, env: { PIZZA_LAB_HOME: '' } });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('the lab is already up');
   });
 
   it('status --json gives {runtime, members: [{name, kind, state, healthy, address, pid}]}', async () => {
@@ -164,7 +179,7 @@ describe('pizza-lab up … down on a lab of its own', () => {
     try {
       const result = await runCli(['up', ...portArgs], { home, timeoutMs: 120_000 });
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain(`error: port ${port} (gateway) is already taken — stop what listens there, or choose another with --gateway-port`);
+      expect(result.stderr).toContain(`error: port ${port} (gateway) is already taken — stop what listens there (another lab? \`pizza-lab down\` in its folder), or choose another with --gateway-port`);
       expect(processesMentioning(home)).toEqual([]);
     } finally {
       blocker.close();

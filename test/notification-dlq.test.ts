@@ -129,6 +129,19 @@ async function dlqList(...args: string[]): Promise<DeadLetterJson[]> {
   return JSON.parse(result.stdout) as DeadLetterJson[];
 }
 
+/** Whether a consumer group has committed an offset past `offset` on a partition (it has read that record). */
+async function committedPast(groupId: string, topic: string, partition: number, offset: string): Promise<boolean> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const committed = offsets!.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+    return BigInt(committed) > BigInt(offset);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Produces a poison record and a valid OrderCreated after it (same key, so same partition); waits for the notification service to dead-letter the first. */
 async function poison(orderId: string) {
   const value = `this is not JSON {${orderId}`;
@@ -282,8 +295,11 @@ describe('a poison record and the DLQ', () => {
     expect(result.stdout).toContain(`${id.slice(0, 8)}  → order-events  (was partition ${at.partition} offset ${at.offset}, key ${orderId})`);
 
     const replayed = await eventually('the replayed record on order-events', () => seen.find((r) => r.topic === 'order-events' && r.headers['x-replayed-from'] === id));
-    expect(replayed).toMatchObject({ key: orderId, value, partition: at.partition, headers: { 'x-replayed-from': id } });
+    // Addressed to the group whose dead letter was replayed: the payment service, which reads
+    // order-events too and dead-lettered the poison record itself, passes it by.
+    expect(replayed).toMatchObject({ key: orderId, value, partition: at.partition, headers: { 'x-replayed-from': id, 'x-replay-for': 'notification-service' } });
     expect(BigInt(replayed.offset)).toBeGreaterThan(BigInt(at.offset));
+    expect(deadLettersOf(orderId, 'payment-service').map((r) => r.event.data.origin.offset)).toContain(at.offset);
 
     const listed = (await dlqList('--status', 'replayed')).find((d) => d.id === id);
     expect(listed).toMatchObject({ status: 'replayed', replayCount: 1, replayedAt: expect.any(String) });
@@ -293,6 +309,8 @@ describe('a poison record and the DLQ', () => {
     const again = await eventually('the replayed record to be dead-lettered again', () => deadLettersOf(orderId, 'notification-service').find((r) => r.event.data.origin.offset === replayed.offset));
     expect(again.event.data.origin.headers['x-replayed-from']).toBe(id);
     expect(again.event.id).not.toBe(id);
+    await eventually('the payment group to have read past the replayed record', () => committedPast('payment-service', 'order-events', replayed.partition, replayed.offset));
+    expect(deadLettersOf(orderId, 'payment-service').filter((r) => r.event.data.origin.offset === replayed.offset)).toEqual([]);
 
     const metrics = await (await fetch(`${dlqUrl}/metrics`)).text();
     expect(metrics).toMatch(/^dlq_depth\{[^}]*\} \d+$/m);
@@ -311,7 +329,7 @@ describe('a poison record and the DLQ', () => {
       source: 'test',
       data: {
         origin: { topic: 'order-events', partition: at.partition, offset: at.offset, key: orderId, headers: record.headers, value: record.value, valueEncoding: 'utf8' },
-        consumer: 'test-consumer',
+        consumer: 'notification-service',
         error: { kind: 'retries-exhausted', message: 'gave up after 5 attempts' },
         attempts: 5,
         deadLetteredAt: new Date().toISOString(),

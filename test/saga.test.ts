@@ -207,4 +207,21 @@ describe('pizza-lab order', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^error: --pizza pineapple-surprise: there is no such pizza — the menu has: .*margherita/);
   });
+
+  it('says what is wrong with a quantity, and places nothing (exit 2)', async () => {
+    const cases: [string[], string][] = [
+      [['--pizza', 'margherita:2.5'], 'error: --pizza margherita:2.5: the quantity must be a whole number from 1 to 20\n'],
+      [['--pizza', 'margherita:-1'], 'error: --pizza margherita:-1: the quantity must be a whole number from 1 to 20\n'],
+      [['--pizza', 'margherita:x'], 'error: --pizza margherita:x: the quantity must be a whole number from 1 to 20\n'],
+      [['--pizza', 'margherita:21'], 'error: --pizza margherita:21: the quantity must be a whole number from 1 to 20\n'],
+      [['--pizza', 'margherita:15', '--pizza', 'margherita:10'], 'error: --pizza margherita:10: the quantity must be a whole number from 1 to 20 (25 margherita in all)\n'],
+      [['--pizza', 'margherita:2,funghi:1'], 'error: --pizza margherita:2,funghi:1: one pizza per --pizza — repeat the flag: --pizza margherita:2 --pizza funghi:1\n'],
+    ];
+    for (const [args, stderr] of cases) {
+      const result = await runCli(['order', ...args, '--json']);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toBe(stderr);
+      expect(result.stdout).toBe('');
+    }
+  });
 });

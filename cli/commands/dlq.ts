@@ -119,9 +119,11 @@ const replay = defineCommand({
   name: 'replay',
   description: 'send dead letters back to their original topic, as they were',
   details:
-    'Each original record is produced again to its topic with its key, value and headers, plus a header\n' +
-    '`x-replayed-from: <dead-letter id>`, and the dead letter is marked replayed. An id may be shortened\n' +
-    'to its start, as `dlq list` shows it. A record that still cannot be processed is dead-lettered again.',
+    'Each original record is produced again to its topic with its key, value and headers, plus the headers\n' +
+    '`x-replayed-from: <dead-letter id>` and `x-replay-for: <consumer group>`, and the dead letter is marked\n' +
+    'replayed. Only the consumer group that dead-lettered it handles it again (the others reading the topic\n' +
+    'pass it by); if it still cannot process it, it dead-letters it again. An id may be shortened to its\n' +
+    'start, as `dlq list` shows it.',
   arguments: [{ name: 'ids', description: 'dead-letter ids (or their first characters, at least 4)', variadic: true }],
   options: [
     { flags: '--all', description: 'replay every stored dead letter (the ones not replayed yet)' },

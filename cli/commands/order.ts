@@ -1,4 +1,4 @@
-import { PAYMENT_METHODS, TERMINAL_STATES, type OrderState } from '../../services/events/index.js';
+import { MAX_QUANTITY, PAYMENT_METHODS, TERMINAL_STATES, type OrderState } from '../../services/events/index.js';
 import { collect, defineCommand, intOption } from '../lib/command.js';
 import { formatDuration, parseDuration } from '../lib/duration.js';
 import { LabError, UsageError } from '../lib/errors.js';
@@ -13,13 +13,17 @@ const DEFAULT_ADDRESS = '1 Lab Street, Pizzatown';
 export function parsePizzaSpecs(specs: readonly string[], menu: readonly MenuPizza[]): { pizzaId: string; quantity: number }[] {
   const lines = new Map<string, number>();
   for (const spec of specs.length > 0 ? specs : ['margherita:1']) {
-    const match = /^(.+?)(?::(\d+))?$/.exec(spec.trim());
-    const name = match?.[1]?.trim().toLowerCase() ?? '';
-    const quantity = Number(match?.[2] ?? 1);
+    if (spec.includes(',')) throw new UsageError(`--pizza ${spec}: one pizza per --pizza`, { hint: 'repeat the flag: --pizza margherita:2 --pizza funghi:1' });
+    // Everything after the last colon is the quantity (names have no colon).
+    const colon = spec.lastIndexOf(':');
+    const name = (colon < 0 ? spec : spec.slice(0, colon)).trim().toLowerCase();
+    const quantityText = colon < 0 ? '1' : spec.slice(colon + 1).trim();
     const pizza = menu.find((p) => p.id === name || p.name.toLowerCase() === name || p.id === name.replace(/\s+/g, '-'));
     if (!pizza) throw new UsageError(`--pizza ${spec}: there is no such pizza`, { hint: `the menu has: ${menu.map((p) => p.id).join(', ')}` });
-    if (!Number.isInteger(quantity) || quantity < 1) throw new UsageError(`--pizza ${spec}: the quantity must be a whole number from 1`);
-    lines.set(pizza.id, (lines.get(pizza.id) ?? 0) + quantity);
+    const quantity = /^\d+$/.test(quantityText) ? Number(quantityText) : Number.NaN;
+    const total = (lines.get(pizza.id) ?? 0) + quantity;
+    if (!(quantity >= 1 && total <= MAX_QUANTITY)) throw new UsageError(`--pizza ${spec}: the quantity must be a whole number from 1 to ${MAX_QUANTITY}${total > MAX_QUANTITY && quantity <= MAX_QUANTITY ? ` (${total} ${pizza.id} in all)` : ''}`);
+    lines.set(pizza.id, total);
   }
   return [...lines].map(([pizzaId, quantity]) => ({ pizzaId, quantity }));
 }
@@ -31,7 +35,7 @@ export default defineCommand({
   description: 'place orders through the gateway, and with --follow watch each saga step until PAID or CANCELLED',
   details: `Payment methods: ${PAYMENT_METHODS.join(', ')} ("card-declined" is a test card the provider always declines).`,
   options: [
-    { flags: '-p, --pizza <name:qty>', description: 'a pizza and how many (repeatable); default margherita:1', parse: collect },
+    { flags: '-p, --pizza <name:qty>', description: `a pizza and how many, 1 to ${MAX_QUANTITY} (repeatable); default margherita:1`, parse: collect },
     { flags: '-a, --address <text>', description: 'delivery address', default: DEFAULT_ADDRESS },
     { flags: '--payment <method>', description: 'payment method', choices: PAYMENT_METHODS, default: 'card' },
     { flags: '-n, --count <n>', description: 'how many orders to place', parse: intOption('--count', { min: 1, max: 1000 }), default: 1 },

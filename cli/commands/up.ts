@@ -37,8 +37,11 @@ export default defineCommand({
       logLevel: opts.logLevel as string,
     });
     const started = Date.now();
-    note(color.bold(`starting the lab (${runtime} runtime)`));
+    // Said with the first step, so that a lab already up is not announced as starting.
+    let announced = false;
     const onProgress = (event: UpProgress) => {
+      if (!announced) note(color.bold(`starting the lab (${runtime} runtime)`));
+      announced = true;
       if (event.type === 'setup' || event.type === 'note') note(`  ${color.dim(event.message)}`);
       else if (event.member.state !== 'pending') {
         const mark = event.member.state === 'running' ? color.green('✓') : event.member.state === 'starting' ? color.dim('…') : color.red('✗');

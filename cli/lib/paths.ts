@@ -26,9 +26,15 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * The lab's state folder: `.pizza-lab/` in the working directory (state, logs, data), or
- * PIZZA_LAB_HOME when set (tests use it to run a stack of their own).
+ * The lab's state folder (state, logs, data): PIZZA_LAB_HOME when set (tests use it to run a
+ * stack of their own); else the nearest `.pizza-lab/` in the working directory or above it, as
+ * git finds `.git/`, so that every command works from any subfolder of the lab's folder; else
+ * `.pizza-lab/` in the working directory.
  */
-export function labHome(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.PIZZA_LAB_HOME && env.PIZZA_LAB_HOME.length > 0 ? env.PIZZA_LAB_HOME : join(process.cwd(), '.pizza-lab'));
+export function labHome(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  if (env.PIZZA_LAB_HOME && env.PIZZA_LAB_HOME.length > 0) return resolve(env.PIZZA_LAB_HOME);
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.pizza-lab'))) return join(dir, '.pizza-lab');
+    if (dirname(dir) === dir) return join(resolve(cwd), '.pizza-lab');
+  }
 }

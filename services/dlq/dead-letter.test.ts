@@ -45,7 +45,7 @@ describe('toDeadLetter', () => {
     const bytes = Buffer.from('a\u0000b');
     const letter = toDeadLetter(deadLettered({ value: bytes }).record, at);
     expect(letter.origin).toMatchObject({ value: bytes.toString('base64'), valueEncoding: 'base64' });
-    expect(replayRecord(letter).value).toEqual(bytes);
+    expect(replayRecord(letter, [letter.consumer]).value).toEqual(bytes);
   });
 
   it('stores a record that is not JSON, with no headers, as malformed: the record itself is the origin', () => {
@@ -94,6 +94,12 @@ describe('replayRecord', () => {
   it('is the original record: topic, key, value and headers, plus x-replayed-from', () => {
     const { record } = deadLettered({ value: Buffer.from('{oops'), headers: { ce_id: Buffer.from('abc') } });
     const letter = toDeadLetter(record, at);
-    expect(replayRecord(letter)).toEqual({ topic: 'order-events', key: orderId, value: '{oops', headers: { ce_id: 'abc', 'x-replayed-from': letter.id } });
+    expect(replayRecord(letter, [])).toEqual({ topic: 'order-events', key: orderId, value: '{oops', headers: { ce_id: 'abc', 'x-replayed-from': letter.id } });
+  });
+
+  it('is addressed to the consumer groups that dead-lettered it, each named once; to every group when one is unknown', () => {
+    const letter = toDeadLetter(deadLettered({ value: Buffer.from('{oops') }).record, at);
+    expect(replayRecord(letter, ['payment-service', 'notification-service', 'payment-service']).headers).toEqual({ 'x-replayed-from': letter.id, 'x-replay-for': 'payment-service,notification-service' });
+    expect(replayRecord(letter, ['payment-service', 'unknown']).headers).toEqual({ 'x-replayed-from': letter.id });
   });
 });

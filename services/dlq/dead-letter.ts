@@ -4,7 +4,7 @@
  * is not a valid DeadLettered event is kept as kind `malformed` with what could be read), because
  * the one consumer that must never lose or refuse a record is the one at the end of the line.
  */
-import { decodeEvent, deadLetteredSchema, headersOf, TOPICS, traceIdOf, type DeadLettered, type RawRecord } from '../events/index.js';
+import { decodeEvent, deadLetteredSchema, headersOf, REPLAY_FOR_HEADER, TOPICS, traceIdOf, type DeadLettered, type RawRecord } from '../events/index.js';
 import { stableUuid } from '../kit/index.js';
 
 export type DeadLetterKind = DeadLettered['error']['kind'];
@@ -82,7 +82,7 @@ function malformed(record: RawRecord, at: RecordPosition, reason: string): DeadL
   return {
     id: text(ceId && ceId.length <= 200 ? ceId : stableUuid(`${at.topic}|${at.partition}|${at.offset}`)),
     origin: storableOrigin(origin.success ? origin.data : { topic: at.topic, partition: at.partition, offset: at.offset, key: record.key?.toString() ?? null, headers, ...valueOf(record.value) }),
-    consumer: text(typeof json.consumer === 'string' ? json.consumer : 'unknown'),
+    consumer: text(typeof json.consumer === 'string' ? json.consumer : UNKNOWN_CONSUMER),
     error: { kind: 'malformed', message: text(`not a valid DeadLettered event (${reason})${said}`).slice(0, MAX_MESSAGE) },
     attempts: Number.isInteger(json.attempts) && (json.attempts as number) >= 0 ? (json.attempts as number) : 0,
     deadLetteredAt: validDate(json.deadLetteredAt) ?? validDate(headers.ce_time) ?? new Date(),
@@ -115,9 +115,17 @@ export function isReplayable(deadLetter: Pick<DeadLetter, 'origin'>): boolean {
 /** The header a replayed record carries: the id of the dead letter it came from. */
 export const REPLAYED_FROM_HEADER = 'x-replayed-from';
 
-/** The original record again, with its key, value and headers, marked as replayed. */
-export function replayRecord(deadLetter: Pick<DeadLetter, 'id' | 'origin'>): { topic: string; key: string | null; value: Buffer | string | null; headers: Record<string, string> } {
+/** A dead letter whose consumer group is not known (a malformed record on dlq-events) names none. */
+const UNKNOWN_CONSUMER = 'unknown';
+
+/**
+ * The original record again, with its key, value and headers, marked as replayed and addressed
+ * to the consumer groups that dead-lettered it (`groups`: every dead letter of this one record
+ * being replayed). When one of them does not name its group, the record goes to every group.
+ */
+export function replayRecord(deadLetter: Pick<DeadLetter, 'id' | 'origin'>, groups: readonly string[]): { topic: string; key: string | null; value: Buffer | string | null; headers: Record<string, string> } {
   const { origin } = deadLetter;
   const value = origin.value === null ? null : origin.valueEncoding === 'base64' ? Buffer.from(origin.value, 'base64') : origin.value;
-  return { topic: origin.topic, key: origin.key, value, headers: { ...origin.headers, [REPLAYED_FROM_HEADER]: deadLetter.id } };
+  const addressed = groups.length > 0 && !groups.includes(UNKNOWN_CONSUMER);
+  return { topic: origin.topic, key: origin.key, value, headers: { ...origin.headers, [REPLAYED_FROM_HEADER]: deadLetter.id, ...(addressed ? { [REPLAY_FOR_HEADER]: [...new Set(groups)].join(',') } : {}) } };
 }

@@ -118,7 +118,7 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit, replayer: 
       schema: {
         summary: 'Replay dead letters',
         description:
-          'Produces each original record again to its original topic, with its key, value and headers plus `x-replayed-from: <dead-letter id>`, and marks it replayed. Send `ids` (full ids or unambiguous prefixes; replayed ones are replayed again) or `all: true` (every stored one).',
+          'Produces each original record again to its original topic, with its key, value and headers plus `x-replayed-from: <dead-letter id>` and `x-replay-for: <the consumer groups that dead-lettered it>` (other groups pass it by), and marks it replayed. Send `ids` (full ids or unambiguous prefixes; replayed ones are replayed again) or `all: true` (every stored one).',
         tags: ['dead letters'],
         body: {
           type: 'object',

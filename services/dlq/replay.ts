@@ -2,8 +2,9 @@
  * Replay: each dead letter's original record is produced again to its original topic, with its
  * original key, value and headers (plus `x-replayed-from`), through the service's own idempotent
  * producer, then marked replayed. The rows stay locked from reading to marking, so two replays
- * of the same dead letters cannot both send them. A record that several consumer groups
- * dead-lettered is sent once per replay (every group reads it again). If marking fails after
+ * of the same dead letters cannot both send them. A replayed record is addressed (`x-replay-for`)
+ * to the consumer groups whose dead letters are replayed, once for all of them; the other groups
+ * reading its topic pass it by. If marking fails after
  * Kafka took the records, they stay `stored` and a later replay sends them again, which the
  * consumers' inboxes absorb: replay is at least once, never lost.
  */
@@ -79,17 +80,20 @@ export function createReplayer(kit: ServiceKit, onReplayed: (count: number) => v
       const sendable = letters.filter((letter) => !refused.some((r) => r.id === letter.id));
       if (sendable.length === 0) return;
 
-      // Several consumer groups may have given up on the same record: it goes back once, and reaches them all.
-      // Each goes back to the partition it came from, so one order's records keep their order.
-      const records: PartitionedRecord[] = [];
-      const sent = new Set<string>();
+      // Several consumer groups may have given up on the same record: it goes back once, for them
+      // (and only them). Each goes back to the partition it came from, so one order's records keep their order.
+      const byRecord = new Map<string, StoredDeadLetter[]>();
       for (const letter of sendable) {
         const { topic, partition, offset } = letter.origin;
-        if (sent.has(`${topic}|${partition}|${offset}`)) continue;
-        sent.add(`${topic}|${partition}|${offset}`);
-        const { key, value, headers } = replayRecord(letter);
-        records.push({ topic, partition, key, value, headers });
+        const same = byRecord.get(`${topic}|${partition}|${offset}`) ?? [];
+        same.push(letter);
+        byRecord.set(`${topic}|${partition}|${offset}`, same);
       }
+      const records: PartitionedRecord[] = [...byRecord.values()].map((same) => {
+        const { topic, partition } = same[0]!.origin;
+        const { key, value, headers } = replayRecord(same[0]!, same.map((l) => l.consumer));
+        return { topic, partition, key, value, headers };
+      });
       const replayedTopics = new Set(records.map((r) => r.topic));
       try {
         const acked = await sendPartitioned(kit.producer, records);
@@ -103,7 +107,7 @@ export function createReplayer(kit: ServiceKit, onReplayed: (count: number) => v
         const mark = marks.get(letter.id)!;
         result.replayed.push({ id: letter.id, topic: letter.origin.topic, partition: letter.origin.partition, offset: letter.origin.offset, key: letter.origin.key, ...mark });
       }
-      kit.logger.info({ replayed: sendable.length, records: sent.size, topics: [...replayedTopics] }, 'dead letters replayed');
+      kit.logger.info({ replayed: sendable.length, records: records.length, topics: [...replayedTopics] }, 'dead letters replayed');
     });
   }
 

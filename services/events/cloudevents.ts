@@ -72,6 +72,19 @@ export function encodeEvent(event: SagaEvent): EncodedEvent {
 }
 
 /** A Kafka record as kafkajs hands it over. */
+/**
+ * A record replayed from the DLQ names the consumer groups it is replayed for (comma-separated):
+ * the groups that dead-lettered it. Every other group reading the topic passes it by — it handled
+ * the original already, or dead-lettered it itself and has its own dead letter to replay.
+ */
+export const REPLAY_FOR_HEADER = 'x-replay-for';
+
+/** Whether a consumer group should handle a record (a replayed record only for the groups it names). */
+export function isForGroup(headers: Record<string, string>, groupId: string): boolean {
+  const replayFor = headers[REPLAY_FOR_HEADER];
+  return replayFor === undefined || replayFor.split(',').includes(groupId);
+}
+
 export interface RawRecord {
   key: Buffer | string | null;
   value: Buffer | string | null;

@@ -7,10 +7,13 @@ import { z } from 'zod';
 const orderId = z.uuid();
 const cents = z.number().int().nonnegative();
 
+/** The most of one pizza a single order may hold. */
+export const MAX_QUANTITY = 20;
+
 export const orderItemSchema = z.object({
   pizzaId: z.string().min(1),
   name: z.string().min(1),
-  quantity: z.number().int().min(1).max(20),
+  quantity: z.number().int().min(1).max(MAX_QUANTITY),
   unitPriceCents: cents,
 });
 

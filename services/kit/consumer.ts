@@ -12,7 +12,7 @@
  * Offsets are committed only for records fully handled; redeliveries are absorbed by the inbox.
  */
 import type { Batch, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { createEvent, decodeEvent, encodeEvent, headersOf, type DeadLettered, type EventType, type SagaEvent, type Topic } from '../events/index.js';
+import { createEvent, decodeEvent, encodeEvent, headersOf, isForGroup, type DeadLettered, type EventType, type SagaEvent, type Topic } from '../events/index.js';
 import { isConnectionError, isRetriable, messageOf, ServiceError } from './errors.js';
 import { stableUuid } from './ids.js';
 import { CONSUMER_TIMINGS } from './kafka.js';
@@ -198,7 +198,10 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
     const items: Item[] = [];
     for (const message of batch.messages) {
       const decoded = decodeEvent(message);
-      if (!decoded.ok) {
+      if (!isForGroup(headersOf(message), groupId)) {
+        metrics.eventsConsumed.inc({ topic: batch.topic, type: decoded.ok ? decoded.event.type : (decoded.type ?? 'unknown'), outcome: 'skipped' });
+        items.push({ message, result: 'done' });
+      } else if (!decoded.ok) {
         await deadLetter(batch.topic, batch.partition, message, decoded.kind, decoded.message, 0, headersOf(message).traceparent);
         metrics.eventsConsumed.inc({ topic: batch.topic, type: decoded.type ?? 'unknown', outcome: 'dead-lettered' });
         items.push({ message, result: 'done' });

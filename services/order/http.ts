@@ -4,7 +4,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { createEvent, newTraceparent, ORDER_STATES, PAYMENT_METHODS, traceIdOf, isTraceparent, type OrderItem, type OrderState } from '../events/index.js';
+import { createEvent, MAX_QUANTITY, newTraceparent, ORDER_STATES, PAYMENT_METHODS, traceIdOf, isTraceparent, type OrderItem, type OrderState } from '../events/index.js';
 import { BadRequestError, errorResponses, NotFoundError, UnprocessableError, wakeRelay, type ServiceKit } from '../kit/index.js';
 import type { MenuClient } from './menu-client.js';
 import { findByIdempotencyKey, findOrder, history, insertOrder, listOrders, type HistoryRow, type OrderRow } from './store.js';
@@ -15,7 +15,7 @@ const itemSchema = {
   additionalProperties: false,
   properties: {
     pizzaId: { type: 'string', minLength: 1, maxLength: 64, description: 'a pizza id from GET /api/v1/menu' },
-    quantity: { type: 'integer', minimum: 1, maximum: 20 },
+    quantity: { type: 'integer', minimum: 1, maximum: MAX_QUANTITY },
   },
 } as const;
 

@@ -17,9 +17,10 @@ export interface CliResult {
 }
 
 /** Runs the CLI as a user would (no colour, not a terminal) against the lab in `home`. */
-export function runCli(args: string[], options: { home?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: { home?: string; env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliPath, ...args], {
+      cwd: options.cwd,
       env: { ...process.env, NO_COLOR: '1', PIZZA_LAB_HOME: options.home ?? lab().home, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -115,7 +115,7 @@ export async function checkPorts(ports: readonly { port: number; owner: string; 
       name: `Port ${r.port}`,
       ok: false,
       detail: `port ${r.port} (${r.owner}) is already taken`,
-      fix: `stop what listens there, or choose another with ${r.flag ?? '--port-base'}`,
+      fix: `stop what listens there (another lab? \`pizza-lab down\` in its folder), or choose another with ${r.flag ?? '--port-base'}`,
     }));
 }
 
