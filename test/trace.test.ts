@@ -54,8 +54,8 @@ describe('pizza-lab trace', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/CANCELLED/);
     expect(result.stdout).toMatch(/payment\s+PaymentFailed on payment-events: declined/);
-    expect(result.stdout).toMatch(/order\s+OrderCancelled on order-events: payment failed: declined/);
-    expect(result.stdout).toMatch(/cancelled because payment failed: declined/);
+    expect(result.stdout).toMatch(/order\s+OrderCancelled on order-events: payment failed: the charge was declined: card-declined/);
+    expect(result.stdout).toMatch(/cancelled because payment failed: the charge was declined: card-declined/);
   });
 
   it('says so when there is no such order (exit 1)', async () => {

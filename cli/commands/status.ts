@@ -5,7 +5,7 @@ import { memberTable } from './shared.js';
 
 export default defineCommand({
   name: 'status',
-  description: 'show every member of the lab: state, health, address, pid',
+  description: 'show every member of the lab: state (and health), address, pid',
   options: [{ flags: '--json', description: 'print {runtime, members: [{name, kind, state, healthy, address, pid}]}' }],
   examples: ['pizza-lab status', 'pizza-lab status --json | jq ".members[] | select(.healthy | not)"'],
   async action(_args, opts) {

@@ -48,7 +48,7 @@ const GAP_MS = 1000;
 export async function resolveOrderId(db: pg.Pool, text: string): Promise<string> {
   if (!/^[0-9a-f-]{8,36}$/i.test(text)) throw new LabError(`"${text}" is not an order id`, { hint: 'give the id `pizza-lab order` printed (8 characters are enough)' });
   const { rows } = await db.query<{ id: string }>(`SELECT id FROM ${schemaOf('order')}.orders WHERE id::text LIKE $1 LIMIT 5`, [`${text.toLowerCase()}%`]);
-  if (rows.length === 0) throw new LabError(`no order ${text}`, { hint: 'list recent ones with `curl <gateway>/api/v1/orders`, or place one with `pizza-lab order`' });
+  if (rows.length === 0) throw new LabError(`no order ${text}`, { hint: 'recent ones: `pizza-lab tail events --type OrderCreated --since 10m`; or place one with `pizza-lab order`' });
   if (rows.length > 1) throw new LabError(`"${text}" matches ${rows.length} orders: ${rows.map((r) => r.id.slice(0, 13)).join(', ')}`, { hint: 'give more characters' });
   return rows[0]!.id;
 }

@@ -41,7 +41,8 @@ export function createPaymentHandler(kit: ServiceKit, consumer: string, onTermin
           changes.push({ orderId: order.id, status: 'PAID', eventId: event.id, reason: null });
         } else {
           const failed = (event as SagaEvent<'PaymentFailed'>).data;
-          const reason = `payment failed: ${failed.reason}${failed.detail ? ` (${failed.detail})` : ''}`;
+          // The detail says it in words ("the charge was declined: card-declined"); the reason code when there is none.
+          const reason = `payment failed: ${failed.detail || failed.reason}`;
           order.status = 'CANCELLED';
           changes.push({ orderId: order.id, status: 'CANCELLED', eventId: event.id, reason });
           cancellations.push(createEvent({ type: 'OrderCancelled', source: kit.config.service, cause: event.traceparent, data: { orderId: order.id, reason, cancelledAt: new Date().toISOString() } }));
