@@ -101,5 +101,9 @@ describe('replayRecord', () => {
     const letter = toDeadLetter(deadLettered({ value: Buffer.from('{oops') }).record, at);
     expect(replayRecord(letter, ['payment-service', 'notification-service', 'payment-service']).headers).toEqual({ 'x-replayed-from': letter.id, 'x-replay-for': 'payment-service,notification-service' });
     expect(replayRecord(letter, ['payment-service', 'unknown']).headers).toEqual({ 'x-replayed-from': letter.id });
+    // A record replayed once already: its earlier address does not stick.
+    const again = toDeadLetter(deadLettered({ value: Buffer.from('{oops'), headers: { 'x-replay-for': Buffer.from('payment-service') } }).record, at);
+    expect(replayRecord(again, ['unknown']).headers).toEqual({ 'x-replayed-from': again.id });
+    expect(replayRecord(again, ['notification-service']).headers).toEqual({ 'x-replayed-from': again.id, 'x-replay-for': 'notification-service' });
   });
 });

@@ -127,5 +127,7 @@ export function replayRecord(deadLetter: Pick<DeadLetter, 'id' | 'origin'>, grou
   const { origin } = deadLetter;
   const value = origin.value === null ? null : origin.valueEncoding === 'base64' ? Buffer.from(origin.value, 'base64') : origin.value;
   const addressed = groups.length > 0 && !groups.includes(UNKNOWN_CONSUMER);
-  return { topic: origin.topic, key: origin.key, value, headers: { ...origin.headers, [REPLAYED_FROM_HEADER]: deadLetter.id, ...(addressed ? { [REPLAY_FOR_HEADER]: [...new Set(groups)].join(',') } : {}) } };
+  // A record replayed before carries its earlier address: this replay decides anew.
+  const { [REPLAY_FOR_HEADER]: _earlier, ...headers } = origin.headers;
+  return { topic: origin.topic, key: origin.key, value, headers: { ...headers, [REPLAYED_FROM_HEADER]: deadLetter.id, ...(addressed ? { [REPLAY_FOR_HEADER]: [...new Set(groups)].join(',') } : {}) } };
 }
