@@ -28,6 +28,9 @@ async function run(name: string): Promise<Journal> {
   expect(failed, `${name} failed:\n${result.stdout}\n${result.stderr.slice(-2000)}`).toEqual([]);
   expect(result.code).toBe(0);
   expect(result.stdout).toMatch(new RegExp(`PASS ${name} in `));
+  // The verdict table keeps to a terminal's width: long expectations and figures wrap in their cells.
+  const table = result.stdout.split('\n').filter((line) => !line.startsWith('PASS '));
+  expect(Math.max(...table.map((line) => line.length)), result.stdout).toBeLessThanOrEqual(130);
   expect((await readdir(dir)).sort()).toEqual(['journal.json', 'latency.svg', 'orders-by-state.svg', 'report.md', 'throughput.svg']);
   return journal;
 }

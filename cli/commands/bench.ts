@@ -13,26 +13,23 @@ const list = (flag: string) => (value: string) => {
 
 const ms = (n: number | undefined) => (n === undefined ? '—' : n < 10 ? `${n.toFixed(2)} ms` : formatDuration(n));
 const mark = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? color.green('✓') : color.red('✗'));
-/** Memory of every member, a few members per line so that the table keeps its width. */
-function memoryRows(figure: string, m: Record<string, number>) {
-  const entries = Object.entries(m).map(([k, v]) => `${k} ${v}`);
-  const lines: string[] = [];
-  for (let i = 0; i < entries.length; i += 4) lines.push(entries.slice(i, i + 4).join(', '));
-  return lines.map((measured, i) => ({ part: '', figure: i === 0 ? figure : '', measured, target: '' }));
-}
+const memory = (m: Record<string, number>) =>
+  Object.entries(m)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
 
 function table(r: BenchResult): string {
   const rows: { part: string; figure: string; measured: string; target: string; ok?: boolean }[] = [];
   if (r.up) {
     rows.push({ part: 'up', figure: 'time until every member is healthy (jars cached)', measured: formatDuration(r.up.ms), target: '< 20 s', ok: r.up.ms < 20_000 });
-    rows.push(...memoryRows('memory at rest, MiB', r.up.memoryAtRestMiB));
+    rows.push({ part: '', figure: 'memory at rest, MiB', measured: memory(r.up.memoryAtRestMiB), target: '' });
   }
   if (r.latency) {
     const l = r.latency;
     rows.push({ part: `latency at ${l.offered}/s`, figure: 'POST /api/v1/orders p50 / p90 / p99 / max', measured: `${ms(l.postOrdersMs.p50)} / ${ms(l.postOrdersMs.p90)} / ${ms(l.postOrdersMs.p99)} / ${ms(l.postOrdersMs.max)}`, target: 'p99 < 25 ms', ok: l.postOrdersMs.p99 < 25 });
     rows.push({ part: '', figure: 'created → terminal p50 / p99', measured: `${ms(l.createdToTerminalMs.p50)} / ${ms(l.createdToTerminalMs.p99)}`, target: 'p99 < 500 ms', ok: l.createdToTerminalMs.p99 < 500 });
     rows.push({ part: '', figure: 'achieved rate, errors, dropped', measured: `${l.achieved.toFixed(0)}/s, ${l.errors}, ${l.dropped}`, target: 'none', ok: l.errors === 0 && l.dropped === 0 });
-    rows.push(...memoryRows('memory under load, MiB', l.memoryUnderLoadMiB));
+    rows.push({ part: '', figure: 'memory under load, MiB', measured: memory(l.memoryUnderLoadMiB), target: '' });
   }
   if (r.sustained) {
     const s = r.sustained;
@@ -52,7 +49,8 @@ function table(r: BenchResult): string {
   return renderTable(rows, [
     { header: 'PART', value: (x) => color.bold(x.part) },
     { header: 'FIGURE', value: (x) => x.figure },
-    { header: 'MEASURED', value: (x) => x.measured },
+    // Memory of every member is a long list: the table keeps to a terminal's width.
+    { header: 'MEASURED', value: (x) => x.measured, wrap: 60 },
     { header: 'TARGET', value: (x) => color.dim(x.target) },
     { header: '', value: (x) => mark(x.ok) },
   ]);

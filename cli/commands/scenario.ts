@@ -134,8 +134,8 @@ export default defineCommand({
       say('');
       say(
         renderTable(verdict.rows, [
-          { header: 'EXPECTATION', value: (r) => r.expectation },
-          { header: 'MEASURED', value: (r) => r.measured },
+          { header: 'EXPECTATION', value: (r) => r.expectation, wrap: 56 },
+          { header: 'MEASURED', value: (r) => r.measured, wrap: 64 },
           { header: 'RESULT', value: (r) => (r.pass ? color.green('pass') : color.red.bold('FAIL')) },
         ]),
       );

@@ -15,6 +15,27 @@ describe('colorEnabled', () => {
 });
 
 describe('renderTable', () => {
+  it('breaks a wrapping cell at spaces onto the next lines of its row, the other cells blank there', () => {
+    const text = renderTable(
+      [
+        { part: 'up', measured: 'postgres 85, kafka 293, fault-proxy 23, frontend 49', ok: '✓' },
+        { part: 'ceilings', measured: '2574 tx/s', ok: '' },
+      ],
+      [
+        { header: 'PART', value: (r) => r.part },
+        { header: 'MEASURED', value: (r) => r.measured, wrap: 23 },
+        { header: '', value: (r) => r.ok },
+      ],
+    );
+    expect(text.split('\n').map((l) => l.replace(/\u001b\[[0-9;]*m/g, ''))).toEqual([
+      'PART      MEASURED',
+      'up        postgres 85, kafka 293,  ✓',
+      '          fault-proxy 23,',
+      '          frontend 49',
+      'ceilings  2574 tx/s',
+    ]);
+  });
+
   it('aligns columns and ignores colour codes when measuring', () => {
     const text = renderTable(
       [

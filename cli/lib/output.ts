@@ -28,18 +28,35 @@ export interface Column<Row> {
   header: string;
   value: (row: Row) => string;
   align?: 'left' | 'right';
+  /** Longest line of a cell: longer text is broken at spaces onto the row's next lines. */
+  wrap?: number;
 }
 
-/** A plain aligned table: a dim header line, then one line per row. */
+/** Breaks text at spaces into lines of at most `width` visible characters (a longer word stands alone). */
+export function wrapText(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    if (current !== '' && visibleWidth(current) + 1 + visibleWidth(word) > width) {
+      lines.push(current);
+      current = word;
+    } else current = current === '' ? word : `${current} ${word}`;
+  }
+  lines.push(current);
+  return lines;
+}
+
+/** A plain aligned table: a dim header line, then one line per row (more where a cell wraps). */
 export function renderTable<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
-  const cells = rows.map((row) => columns.map((column) => column.value(row)));
-  const widths = columns.map((column, i) => Math.max(visibleWidth(column.header), ...cells.map((line) => visibleWidth(line[i]!))));
+  const cells = rows.map((row) => columns.map((column) => (column.wrap ? wrapText(column.value(row), column.wrap) : [column.value(row)])));
+  const widths = columns.map((column, i) => Math.max(visibleWidth(column.header), ...cells.flatMap((row) => row[i]!.map(visibleWidth))));
   const line = (values: string[]) =>
     values
       .map((value, i) => pad(value, widths[i]!, columns[i]!.align ?? 'left'))
       .join('  ')
       .trimEnd();
-  return [color.dim(line(columns.map((c) => c.header))), ...cells.map(line)].join('\n');
+  const lines = cells.flatMap((row) => Array.from({ length: Math.max(...row.map((cell) => cell.length)) }, (_, n) => line(row.map((cell) => cell[n] ?? ''))));
+  return [color.dim(line(columns.map((c) => c.header))), ...lines].join('\n');
 }
 
 /** Writes one line to stdout. */
