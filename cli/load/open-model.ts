@@ -47,18 +47,25 @@ export interface TimelineSecond {
   inFlight: number;
 }
 
+/** What became of the requests so far. */
+export interface LoadCounts {
+  scheduled: number;
+  sent: number;
+  /** Requests that got an HTTP answer, whatever its status. */
+  completed: number;
+  /** Requests answered 2xx. */
+  ok: number;
+  /** Sent requests that were not ok: non-2xx answers and requests without an answer. */
+  errors: number;
+  dropped: number;
+}
+
 /** What `onTick` sees, once a second. */
-export interface LoadSnapshot {
+export interface LoadSnapshot extends LoadCounts {
   elapsedMs: number;
   durationMs: number;
   /** Requests per second asked for right now. */
   targetRate: number;
-  scheduled: number;
-  sent: number;
-  completed: number;
-  ok: number;
-  errors: number;
-  dropped: number;
   inFlight: number;
   /** Since the previous tick: answers per second, and the latency in ms of the requests that ended (0 when none). */
   achievedRate: number;
@@ -87,21 +94,12 @@ export interface OpenModelOptions {
   newKey?: () => string;
 }
 
-export interface OpenModelResult {
+export interface OpenModelResult extends LoadCounts {
   /** Requests per second asked for, on average over the run. */
   rateOffered: number;
   /** How long the timetable ran: the duration asked for, or less when stopped. */
   durationMs: number;
   interrupted: boolean;
-  scheduled: number;
-  sent: number;
-  /** Requests that got an HTTP answer, whatever its status. */
-  completed: number;
-  /** Requests answered 2xx. */
-  ok: number;
-  /** Sent requests that were not ok: non-2xx answers and requests without an answer. */
-  errors: number;
-  dropped: number;
   /** completed per second over the run. */
   achievedRate: number;
   /** Every request that was not ok, by status (`503`, `error:timeout`, …). */

@@ -4,7 +4,7 @@
  * is not a valid DeadLettered event is kept as kind `malformed` with what could be read), because
  * the one consumer that must never lose or refuse a record is the one at the end of the line.
  */
-import { decodeEvent, deadLetteredSchema, headersOf, REPLAY_FOR_HEADER, TOPICS, traceIdOf, type DeadLettered, type RawRecord } from '../events/index.js';
+import { decodeEvent, deadLetteredSchema, headersOf, recordValue, REPLAY_FOR_HEADER, TOPICS, traceIdOf, type DeadLettered, type RawRecord } from '../events/index.js';
 import { stableUuid } from '../kit/index.js';
 
 export type DeadLetterKind = DeadLettered['error']['kind'];
@@ -50,13 +50,6 @@ function storableOrigin(origin: Origin): Origin {
   };
 }
 
-function valueOf(value: RawRecord['value']): Pick<Origin, 'value' | 'valueEncoding'> {
-  if (value === null) return { value: null, valueEncoding: 'utf8' };
-  const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8');
-  const asText = bytes.toString('utf8');
-  return Buffer.from(asText, 'utf8').equals(bytes) ? { value: asText, valueEncoding: 'utf8' } : { value: bytes.toString('base64'), valueEncoding: 'base64' };
-}
-
 function validDate(value: unknown): Date | undefined {
   if (typeof value !== 'string') return undefined;
   const date = new Date(value);
@@ -81,7 +74,7 @@ function malformed(record: RawRecord, at: RecordPosition, reason: string): DeadL
   const ceId = headers.ce_id;
   return {
     id: text(ceId && ceId.length <= 200 ? ceId : stableUuid(`${at.topic}|${at.partition}|${at.offset}`)),
-    origin: storableOrigin(origin.success ? origin.data : { topic: at.topic, partition: at.partition, offset: at.offset, key: record.key?.toString() ?? null, headers, ...valueOf(record.value) }),
+    origin: storableOrigin(origin.success ? origin.data : { topic: at.topic, partition: at.partition, offset: at.offset, key: record.key?.toString() ?? null, headers, ...recordValue(record.value) }),
     consumer: text(typeof json.consumer === 'string' ? json.consumer : UNKNOWN_CONSUMER),
     error: { kind: 'malformed', message: text(`not a valid DeadLettered event (${reason})${said}`).slice(0, MAX_MESSAGE) },
     attempts: Number.isInteger(json.attempts) && (json.attempts as number) >= 0 ? (json.attempts as number) : 0,

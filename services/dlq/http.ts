@@ -3,11 +3,10 @@
  * list the dead letters, read one, replay some or all of them.
  */
 import type { FastifyInstance } from 'fastify';
+import { deadLetterKinds } from '../events/index.js';
 import { BadRequestError, errorResponses, NotFoundError, type ServiceKit } from '../kit/index.js';
 import type { Replayer, ReplayRequest } from './replay.js';
 import { findDeadLetter, listDeadLetters, type DeadLetterStatus, type StoredDeadLetter } from './store.js';
-
-const errorKinds = ['malformed', 'unknown-type', 'invalid', 'retries-exhausted', 'not-retriable'];
 
 const deadLetterOut = {
   type: 'object',
@@ -27,7 +26,7 @@ const deadLetterOut = {
       },
     },
     consumer: { type: 'string', description: 'the consumer group that gave up on it' },
-    error: { type: 'object', properties: { kind: { type: 'string', enum: errorKinds }, message: { type: 'string' } } },
+    error: { type: 'object', properties: { kind: { type: 'string', enum: [...deadLetterKinds] }, message: { type: 'string' } } },
     attempts: { type: 'integer', description: 'handler attempts made (0: it could not even be decoded)' },
     deadLetteredAt: { type: 'string', format: 'date-time' },
     traceId: { type: 'string', nullable: true },

@@ -94,6 +94,14 @@ export interface RawRecord {
 export type DecodeFailure = { ok: false; kind: 'malformed' | 'unknown-type' | 'invalid'; message: string; type?: string; id?: string };
 export type Decoded = { ok: true; event: SagaEvent } | DecodeFailure;
 
+/** A record's value as text when it is valid UTF-8, as base64 otherwise (so that it can be sent again byte for byte). */
+export function recordValue(value: RawRecord['value']): { value: string | null; valueEncoding: 'utf8' | 'base64' } {
+  if (value === null) return { value: null, valueEncoding: 'utf8' };
+  const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8');
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? { value: text, valueEncoding: 'utf8' } : { value: bytes.toString('base64'), valueEncoding: 'base64' };
+}
+
 /** Header values as strings (the last one wins when a header repeats). */
 export function headersOf(record: RawRecord): Record<string, string> {
   const out: Record<string, string> = {};

@@ -44,6 +44,9 @@ export const orderPaidSchema = z.object({
  */
 export const paymentFailureReasons = ['declined', 'invalid-payment-method'] as const;
 
+/** Why a consumer gave up on a record: it was not an event it could read, or handling it failed for good. */
+export const deadLetterKinds = ['malformed', 'unknown-type', 'invalid', 'retries-exhausted', 'not-retriable'] as const;
+
 export const paymentFailedSchema = z.object({
   orderId,
   paymentId: z.uuid(),
@@ -85,7 +88,7 @@ export const deadLetteredSchema = z.object({
     valueEncoding: z.enum(['utf8', 'base64']),
   }),
   consumer: z.string(),
-  error: z.object({ kind: z.enum(['malformed', 'unknown-type', 'invalid', 'retries-exhausted', 'not-retriable']), message: z.string() }),
+  error: z.object({ kind: z.enum(deadLetterKinds), message: z.string() }),
   attempts: z.number().int().min(0),
   deadLetteredAt: z.iso.datetime(),
 });

@@ -12,7 +12,7 @@
  * Offsets are committed only for records fully handled; redeliveries are absorbed by the inbox.
  */
 import type { Batch, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { createEvent, decodeEvent, encodeEvent, headersOf, isForGroup, type DeadLettered, type EventType, type SagaEvent, type Topic } from '../events/index.js';
+import { createEvent, decodeEvent, encodeEvent, headersOf, isForGroup, recordValue, type DeadLettered, type EventType, type SagaEvent, type Topic } from '../events/index.js';
 import { isConnectionError, isRetriable, messageOf, ServiceError } from './errors.js';
 import { stableUuid } from './ids.js';
 import { CONSUMER_TIMINGS } from './kafka.js';
@@ -30,8 +30,6 @@ export class PauseConsumption extends ServiceError {
     super(message, { retriable: true, code: 'pause' });
   }
 }
-
-export type HandlerResult = void | 'duplicate';
 
 /** What a batch handler says of each event. */
 export type BatchResult = 'done' | 'duplicate' | Error;
@@ -53,14 +51,13 @@ export interface SagaConsumerOptions {
   topics: readonly Topic[];
   /** Event types this consumer acts on; others on its topics are skipped. */
   handles: readonly EventType[];
-  /** Handles one event; 'duplicate' when the inbox showed it was already handled (for the metrics). */
-  handle?: (event: SagaEvent, context: HandlerContext) => Promise<HandlerResult>;
   /**
    * Handles a run of events of one partition, in order — ideally in one transaction. Returns one
-   * result per event: 'done', 'duplicate', or the error of an event it left untouched (that one is
-   * then retried on its own). Throwing means nothing was done. Give `handle` or `handleBatch`.
+   * result per event: 'done', 'duplicate' (the inbox showed it was handled before), or the error of
+   * an event it left untouched (that one is then retried on its own). Throwing means nothing was
+   * done. A retry calls it with that one event.
    */
-  handleBatch?: (events: SagaEvent[], context: HandlerContext) => Promise<BatchResult[]>;
+  handleBatch: (events: SagaEvent[], context: HandlerContext) => Promise<BatchResult[]>;
   /** Sends dead letters. */
   producer: Producer;
   logger: Logger;
@@ -79,12 +76,6 @@ export interface SagaConsumer {
   stop(): Promise<void>;
 }
 
-function recordValue(message: KafkaMessage): { value: string | null; valueEncoding: 'utf8' | 'base64' } {
-  if (message.value === null) return { value: null, valueEncoding: 'utf8' };
-  const text = message.value.toString('utf8');
-  return Buffer.from(text, 'utf8').equals(message.value) ? { value: text, valueEncoding: 'utf8' } : { value: message.value.toString('base64'), valueEncoding: 'base64' };
-}
-
 /** The DeadLettered event for a record; its id is derived from the record, so a re-send is a duplicate the dlq table ignores. */
 export function deadLetterEvent(args: { service: string; consumer: string; topic: string; partition: number; message: KafkaMessage; kind: DeadLettered['error']['kind']; error: string; attempts: number; traceparent?: string }): SagaEvent<'DeadLettered'> {
   return createEvent({
@@ -93,7 +84,7 @@ export function deadLetterEvent(args: { service: string; consumer: string; topic
     id: stableUuid(`${args.consumer}|${args.topic}|${args.partition}|${args.message.offset}`),
     cause: args.traceparent,
     data: {
-      origin: { topic: args.topic, partition: args.partition, offset: args.message.offset, key: args.message.key?.toString() ?? null, headers: headersOf(args.message), ...recordValue(args.message) },
+      origin: { topic: args.topic, partition: args.partition, offset: args.message.offset, key: args.message.key?.toString() ?? null, headers: headersOf(args.message), ...recordValue(args.message.value) },
       consumer: args.consumer,
       error: { kind: args.kind, message: args.error.slice(0, 2000) },
       attempts: args.attempts,
@@ -109,7 +100,6 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
   const retryInitialMs = options.retryInitialMs ?? 200;
   const retryMaxMs = options.retryMaxMs ?? 5000;
   const handles = new Set(options.handles);
-  if (!options.handle === !options.handleBatch) throw new Error('startSagaConsumer needs either handle or handleBatch');
   const consumer = options.kafka.consumer({
     groupId,
     ...CONSUMER_TIMINGS,
@@ -174,12 +164,11 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
     }
   }
 
-  /** A handler for one event, from whichever the service gave. */
-  async function handleSingle(event: SagaEvent, context: HandlerContext): Promise<HandlerResult> {
-    if (options.handle) return options.handle(event, context);
-    const [result] = await options.handleBatch!([event], context);
+  /** The batch handler with one event; throws that event's error. */
+  async function handleSingle(event: SagaEvent, context: HandlerContext): Promise<'done' | 'duplicate'> {
+    const [result] = await options.handleBatch([event], context);
     if (result instanceof Error || (result !== undefined && result !== 'done' && result !== 'duplicate')) throw result;
-    return result === 'duplicate' ? 'duplicate' : undefined;
+    return result ?? 'done';
   }
 
   interface Item {
@@ -190,19 +179,23 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
   }
 
   /**
-   * One fetched batch of one partition, in order. With a batch handler the valid events go to it
-   * first (one transaction for many events); whatever it could not do — or everything, when it
-   * throws — goes through the one-event retry loop, in order, so the guarantees stay per event.
+   * One fetched batch of one partition, in order. The valid events go to the batch handler first
+   * (one transaction for many events); whatever it could not do — or everything, when it throws —
+   * goes through the one-event retry loop, in order, so the guarantees stay per event.
    */
   async function processBatch(batch: Batch, resolveOffset: (offset: string) => void, heartbeat: () => Promise<void>, isActive: () => boolean): Promise<Outcome> {
     const items: Item[] = [];
     for (const message of batch.messages) {
-      const decoded = decodeEvent(message);
-      if (!isForGroup(headersOf(message), groupId)) {
-        metrics.eventsConsumed.inc({ topic: batch.topic, type: decoded.ok ? decoded.event.type : (decoded.type ?? 'unknown'), outcome: 'skipped' });
+      const headers = headersOf(message);
+      // A record replayed for other groups is passed by before anything else is done with it.
+      if (!isForGroup(headers, groupId)) {
+        metrics.eventsConsumed.inc({ topic: batch.topic, type: headers.ce_type ?? 'unknown', outcome: 'skipped' });
         items.push({ message, result: 'done' });
-      } else if (!decoded.ok) {
-        await deadLetter(batch.topic, batch.partition, message, decoded.kind, decoded.message, 0, headersOf(message).traceparent);
+        continue;
+      }
+      const decoded = decodeEvent(message);
+      if (!decoded.ok) {
+        await deadLetter(batch.topic, batch.partition, message, decoded.kind, decoded.message, 0, headers.traceparent);
         metrics.eventsConsumed.inc({ topic: batch.topic, type: decoded.type ?? 'unknown', outcome: 'dead-lettered' });
         items.push({ message, result: 'done' });
       } else if (!handles.has(decoded.event.type)) {
@@ -211,7 +204,7 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
       } else items.push({ message, event: decoded.event });
     }
     const work = items.filter((i) => i.result === undefined);
-    if (options.handleBatch && work.length > 1) {
+    if (work.length > 1) {
       const started = process.hrtime.bigint();
       try {
         const results = await options.handleBatch(

@@ -13,17 +13,9 @@ const claim = prepared(
    ON CONFLICT DO NOTHING
    RETURNING event_id`,
 );
-const seen = prepared('SELECT event_id FROM inbox WHERE consumer = $1 AND event_id = ANY($2::text[])');
 
 export async function claimEvents(client: pg.ClientBase, consumer: string, events: readonly SagaEvent[]): Promise<Set<string>> {
   if (events.length === 0) return new Set();
   const { rows } = await client.query<{ event_id: string }>(claim([consumer, events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.subject)]));
-  return new Set(rows.map((r) => r.event_id));
-}
-
-/** The ids among these that this consumer has already handled (read-only, before side effects). */
-export async function alreadyClaimed(db: pg.ClientBase | pg.Pool, consumer: string, eventIds: readonly string[]): Promise<Set<string>> {
-  if (eventIds.length === 0) return new Set();
-  const { rows } = await db.query<{ event_id: string }>(seen([consumer, [...eventIds]]));
   return new Set(rows.map((r) => r.event_id));
 }

@@ -1,12 +1,12 @@
 /** What every service shares. Services import only this and services/events. */
 export { createBreaker, BreakerOpenError, type Breaker, type BreakerState } from './breaker.js';
 export { loadConfig, readEnv, type ServiceConfig, type ServiceNeeds } from './config.js';
-export { deadLetterEvent, PauseConsumption, startSagaConsumer, type BatchResult, type HandlerContext, type HandlerResult, type SagaConsumer } from './consumer.js';
+export { deadLetterEvent, PauseConsumption, startSagaConsumer, type BatchResult, type HandlerContext, type SagaConsumer } from './consumer.js';
 export { createPool, prepared, withTransaction, type Pool, type PoolClient } from './db.js';
 export * from './errors.js';
 export { errorResponses, errorSchema, toErrorResponse, BODY_LIMIT_BYTES, type ErrorBody } from './http.js';
 export { stableUuid } from './ids.js';
-export { alreadyClaimed, claimEvents } from './inbox.js';
+export { claimEvents } from './inbox.js';
 export { startLagReporter } from './lag.js';
 export { CONSUMER_TIMINGS, createKafka, createProducer, sendPartitioned, type PartitionedRecord } from './kafka.js';
 export { forOrder, type Logger } from './logger.js';

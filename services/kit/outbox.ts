@@ -191,21 +191,23 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   }
 
   const partitioner = Partitioners.DefaultPartitioner();
-  const partitionCounts = new Map<string, number>();
-  /** Partitions of a topic (asked of Kafka once): the relay picks each record's partition itself. */
-  async function partitionCount(topic: string): Promise<number> {
-    let count = partitionCounts.get(topic);
-    if (count === undefined) {
+  type PartitionMetadata = Parameters<typeof partitioner>[0]['partitionMetadata'];
+  const partitionsByTopic = new Map<string, PartitionMetadata>();
+  /** The partitions of a topic, as the partitioner takes them (asked of Kafka once): the relay picks each record's partition itself. */
+  async function partitionsOf(topic: string): Promise<PartitionMetadata> {
+    let partitions = partitionsByTopic.get(topic);
+    if (partitions === undefined) {
       const admin = options.kafka.admin();
       await admin.connect();
       try {
-        count = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions.length;
+        const count = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions.length;
+        partitions = Array.from({ length: count }, (_, i) => ({ partitionId: i, leader: 0, replicas: [], isr: [], partitionErrorCode: 0 }));
       } finally {
         await admin.disconnect();
       }
-      partitionCounts.set(topic, count);
+      partitionsByTopic.set(topic, partitions);
     }
-    return count;
+    return partitions;
   }
 
   /**
@@ -218,10 +220,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     for (;;) {
       const { rows } = await c.query<OutboxRow>(nextBatch([batchSize]));
       if (rows.length === 0) return;
+      const topics = new Map<string, PartitionMetadata>();
+      for (const topic of new Set(rows.map((row) => row.topic))) topics.set(topic, await partitionsOf(topic));
       const byPartition = new Map<string, { topic: string; partition: number; rows: OutboxRow[] }>();
       for (const row of rows) {
-        const partitionMetadata = Array.from({ length: await partitionCount(row.topic) }, (_, i) => ({ partitionId: i, leader: 0, replicas: [], isr: [], partitionErrorCode: 0 }));
-        const partition = partitioner({ topic: row.topic, partitionMetadata, message: { key: row.event_key, value: row.payload } });
+        const partition = partitioner({ topic: row.topic, partitionMetadata: topics.get(row.topic)!, message: { key: row.event_key, value: row.payload } });
         const key = `${row.topic}/${partition}`;
         const group = byPartition.get(key) ?? { topic: row.topic, partition, rows: [] };
         group.rows.push(row);

@@ -29,7 +29,8 @@ export function createNotificationHandler(kit: ServiceKit, consumer: string, onS
           return { id: notificationIdOf(orderId, email.kind), orderId, ...email, channel: 'email' as const, causeEventId: event.id, causeEventType: event.type, traceId: traceIdOf(event.traceparent) ?? null, sentAt, cause: event };
         });
       // One notification per order and step, even when a batch holds two events for the same step.
-      const firstPerStep = rows.filter((r, i) => rows.findIndex((x) => x.id === r.id) === i);
+      const steps = new Set<string>();
+      const firstPerStep = rows.filter((r) => !steps.has(r.id) && steps.add(r.id));
       const inserted = await insertNotifications(client, firstPerStep);
       const fromThisBatch = firstPerStep.filter((r) => inserted.has(r.id));
       await appendToOutbox(
@@ -45,12 +46,13 @@ export function createNotificationHandler(kit: ServiceKit, consumer: string, onS
         ),
       );
       sent.push(...fromThisBatch);
+      const told = new Set(fromThisBatch.map((r) => r.causeEventId));
       return events.map((event): BatchResult => {
         if (!fresh.has(event.id)) {
           context.logger.info({ eventId: event.id, type: event.type, orderId: event.subject }, 'duplicate delivery ignored (inbox)');
           return 'duplicate';
         }
-        if (!fromThisBatch.some((r) => r.causeEventId === event.id)) context.logger.info({ eventId: event.id, type: event.type, orderId: event.subject }, 'this step was already notified; event ignored');
+        if (!told.has(event.id)) context.logger.info({ eventId: event.id, type: event.type, orderId: event.subject }, 'this step was already notified; event ignored');
         return 'done';
       });
     });

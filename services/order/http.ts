@@ -133,13 +133,13 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit, deps: { me
         data: { orderId, items, totalCents, currency: 'EUR', deliveryAddress: body.deliveryAddress, paymentMethod: body.paymentMethod, createdAt: createdAt.toISOString() },
       });
       const row = { id: orderId, items, totalCents, currency: 'EUR', deliveryAddress: body.deliveryAddress, paymentMethod: body.paymentMethod, idempotencyKey: key ?? null, requestHash, traceId: traceIdOf(event.traceparent) ?? null, createdAt };
-      const created = await insertOrder(pool, row, event);
-      if (created) wakeRelay(config.service);
-      if (!created) {
+      if (!(await insertOrder(pool, row, event))) {
         // This Idempotency-Key was used before (or by a concurrent request): answer as its replay.
         const existing = await findByIdempotencyKey(pool, key!);
         return replay(existing!);
       }
+      // Committed with its OrderCreated (one statement, outside withTransaction): wake the relay here.
+      wakeRelay(config.service);
       deps.onCreated();
       request.log.info({ orderId, traceId: row.traceId, totalCents }, 'order accepted');
       const order: OrderRow = { ...row, status: 'PENDING_PAYMENT', cancelReason: null, updatedAt: createdAt };

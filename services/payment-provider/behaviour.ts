@@ -40,7 +40,8 @@ export function toBehaviour(input: BehaviourInput): Behaviour {
   }
 }
 
-export type DeclineReason = 'card-declined' | 'insufficient-funds';
+export const DECLINE_REASONS = ['card-declined', 'insufficient-funds'] as const;
+export type DeclineReason = (typeof DECLINE_REASONS)[number];
 
 export type Decision =
   /** Answer this status at once and charge nothing. */

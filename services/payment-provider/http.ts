@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { PAYMENT_METHODS } from '../events/index.js';
 import { errorResponses, forOrder, NotFoundError, sleep, UnprocessableError, promClient, type ServiceKit } from '../kit/index.js';
-import { decide, PROVIDER_MODES, toBehaviour, type Behaviour, type BehaviourInput } from './behaviour.js';
+import { DECLINE_REASONS, decide, PROVIDER_MODES, toBehaviour, type Behaviour, type BehaviourInput } from './behaviour.js';
 import { findByIdempotencyKey, findCharge, insertCharge, listCharges, type ChargeRow, type ChargeStatus } from './store.js';
 
 const chargeBody = {
@@ -45,7 +45,7 @@ const declinedOut = {
   properties: {
     error: { type: 'string', enum: ['declined'] },
     message: { type: 'string' },
-    details: { type: 'object', properties: { chargeId: { type: 'string' }, reason: { type: 'string', enum: ['card-declined', 'insufficient-funds'] } } },
+    details: { type: 'object', properties: { chargeId: { type: 'string' }, reason: { type: 'string', enum: [...DECLINE_REASONS] } } },
   },
 } as const;
 

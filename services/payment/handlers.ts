@@ -41,7 +41,7 @@ function resultOf(error: unknown): string {
   const code = (error as ServiceError).code;
   if (code === PROVIDER_ERROR_CODES.timeout) return 'timeout';
   if (code === PROVIDER_ERROR_CODES.unreachable) return 'unreachable';
-  if (code === 'provider-refused') return 'refused';
+  if (code === PROVIDER_ERROR_CODES.refused) return 'refused';
   return 'error';
 }
 

@@ -26,7 +26,7 @@ export interface ProviderClient {
 }
 
 /** Why a call failed, for metrics and logs: the TransientError's code. */
-export const PROVIDER_ERROR_CODES = { error: 'provider-error', timeout: 'provider-timeout', unreachable: 'provider-unreachable' } as const;
+export const PROVIDER_ERROR_CODES = { error: 'provider-error', timeout: 'provider-timeout', unreachable: 'provider-unreachable', refused: 'provider-refused' } as const;
 
 export function createProviderClient(options: { baseUrl: string; timeoutMs: number; connections?: number }): ProviderClient {
   const base = new URL(options.baseUrl);
@@ -59,7 +59,7 @@ export function createProviderClient(options: { baseUrl: string; timeoutMs: numb
       }
       const body = parse(text);
       if (status === 200 || status === 201) {
-        if (typeof body.chargeId !== 'string') throw new ServiceError(`the provider answered ${status} without a chargeId`, { status: 502, code: 'provider-refused' });
+        if (typeof body.chargeId !== 'string') throw new ServiceError(`the provider answered ${status} without a chargeId`, { status: 502, code: PROVIDER_ERROR_CODES.refused });
         return { outcome: 'charged', chargeId: body.chargeId, replayed: status === 200 };
       }
       if (status === 402) {
@@ -74,7 +74,7 @@ export function createProviderClient(options: { baseUrl: string; timeoutMs: numb
       const said = typeof body.message === 'string' ? `: ${body.message}` : '';
       if (status >= 500) throw new TransientError(`the provider answered ${status}${said}`, { code: PROVIDER_ERROR_CODES.error });
       // Any other answer (400, 422…) means our request is wrong: retrying cannot fix it.
-      throw new ServiceError(`the provider refused the charge with ${status}${said}`, { status: 502, code: 'provider-refused', details: body });
+      throw new ServiceError(`the provider refused the charge with ${status}${said}`, { status: 502, code: PROVIDER_ERROR_CODES.refused, details: body });
     },
     close: () => pool.close(),
   };
