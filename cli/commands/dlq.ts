@@ -2,6 +2,7 @@ import { defineCommand, intOption } from '../lib/command.js';
 import { LabError, UsageError } from '../lib/errors.js';
 import { color, renderTable, say, sayJson } from '../lib/output.js';
 import { requireStack, type Stack } from '../runtime/index.js';
+import { shortId } from '../watch/index.js';
 
 /** A dead letter as the dlq service's API answers it (GET /dead-letters). */
 interface DeadLetter {
@@ -67,7 +68,6 @@ function truncate(text: string, width: number): string {
   return line.length <= width ? line : `${line.slice(0, width - 1)}…`;
 }
 
-const short = (id: string | null) => (id === null ? '—' : id.slice(0, 8));
 
 function statusText(letter: DeadLetter): string {
   if (letter.status === 'stored') return color.yellow('stored');
@@ -76,10 +76,10 @@ function statusText(letter: DeadLetter): string {
 
 function deadLetterTable(letters: readonly DeadLetter[]): string {
   return renderTable(letters, [
-    { header: 'ID', value: (d) => short(d.id) },
+    { header: 'ID', value: (d) => shortId(d.id) },
     { header: 'TIME', value: (d) => localTime(d.deadLetteredAt) },
     { header: 'ORIGIN', value: (d) => `${d.origin.topic}/${d.origin.partition}@${d.origin.offset}` },
-    { header: 'ORDER', value: (d) => short(d.origin.key) },
+    { header: 'ORDER', value: (d) => shortId(d.origin.key) },
     { header: 'CONSUMER', value: (d) => d.consumer.replace(/-service$/, '') },
     { header: 'KIND', value: (d) => color.red(d.error.kind) },
     { header: 'ERROR', value: (d) => truncate(d.error.message, 50) },
@@ -143,9 +143,9 @@ const replay = defineCommand({
     if (answer.count === 0) say('nothing to replay: no stored dead letters');
     else {
       say(`replayed ${answer.count} dead letter${answer.count === 1 ? '' : 's'}:`);
-      for (const r of answer.replayed) say(`  ${short(r.id)}  → ${r.topic}  (was partition ${r.partition} offset ${r.offset}, key ${r.key ?? '—'})${r.replayCount > 1 ? color.dim(`  replay ${r.replayCount}`) : ''}`);
+      for (const r of answer.replayed) say(`  ${shortId(r.id)}  → ${r.topic}  (was partition ${r.partition} offset ${r.offset}, key ${r.key ?? '—'})${r.replayCount > 1 ? color.dim(`  replay ${r.replayCount}`) : ''}`);
     }
-    for (const s of answer.skipped) say(color.yellow(`  skipped ${short(s.id)}: ${s.reason}`));
+    for (const s of answer.skipped) say(color.yellow(`  skipped ${shortId(s.id)}: ${s.reason}`));
     return 0;
   },
 });

@@ -7,7 +7,7 @@
 import { LabError, UsageError } from '../lib/errors.js';
 import type { MemberAction, MemberStatus, Stack } from '../runtime/stack.js';
 import { linksOf, SERVICES, type ProxyPlan } from '../runtime/stack-spec.js';
-import { createFaultClient, type FaultClient } from './client.js';
+import { createFaultClient } from './client.js';
 import type { ProxyJson, Stream, ToxicConfig, ToxicType } from './types.js';
 
 /** Members that faults may not touch: without the fault proxy no fault could be healed. */
@@ -32,8 +32,6 @@ export interface ActiveFault {
 }
 
 export interface FaultController {
-  /** Member names a process fault accepts for `target` (a service means all its instances). */
-  resolveMembers(target: string): Promise<string[]>;
   member(target: string, action: MemberAction, options?: { signal?: string }): Promise<MemberStatus[]>;
   /** Cuts a service off (some of) its dependencies; returns the links disabled. */
   partition(service: string, scope?: PartitionScope): Promise<string[]>;
@@ -45,8 +43,6 @@ export interface FaultController {
   list(): Promise<ActiveFault[]>;
   /** Undoes every fault: links enabled, toxics removed, every member running, the provider healthy. */
   heal(): Promise<string[]>;
-  readonly links: string[];
-  readonly client: FaultClient;
 }
 
 export function createFaultController(stack: Stack): FaultController {
@@ -66,6 +62,7 @@ export function createFaultController(stack: Stack): FaultController {
     return (await stack.status()).members.map((m) => m.name);
   }
 
+  /** Member names a process fault accepts for `target` (a service means all its instances). */
   async function resolveMembers(target: string): Promise<string[]> {
     const names = (await memberNames()).filter((n) => !PROTECTED_MEMBERS.has(n));
     if (names.includes(target)) return [target];
@@ -96,9 +93,6 @@ export function createFaultController(stack: Stack): FaultController {
   }
 
   return {
-    links,
-    client,
-    resolveMembers,
 
     async member(target, action, options = {}) {
       const members = await resolveMembers(target);

@@ -1,11 +1,12 @@
 import { createServer } from 'node:net';
 import type { PublicPorts } from '../runtime/stack-spec.js';
 
-function free(port: number): Promise<boolean> {
+/** Resolves true when nothing listens on host:port and we could bind it. */
+export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
   });
 }
 
@@ -13,7 +14,7 @@ function free(port: number): Promise<boolean> {
 export async function freePortBlock(count: number, from = 20_000, to = 32_000): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
     const base = from + Math.floor(Math.random() * (to - from - count));
-    const checks = await Promise.all(Array.from({ length: count }, (_, i) => free(base + i)));
+    const checks = await Promise.all(Array.from({ length: count }, (_, i) => portFree(base + i)));
     if (checks.every(Boolean)) return base;
   }
   throw new Error(`no block of ${count} free ports between ${from} and ${to}`);

@@ -11,7 +11,7 @@ import { Readable, Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { LabError, StackNotRunningError, TimeoutError } from '../../lib/errors.js';
 import { homePaths, readOptions } from '../native/home.js';
-import type { MemberAction, MemberStatus } from '../native/member.js';
+import { signalName, type MemberAction, type MemberStatus } from '../native/member.js';
 import type { UpProgress } from '../native/native-stack.js';
 import { checkPorts, requireChecks } from '../native/prerequisites.js';
 import type { LogOptions, Stack, StackStatus } from '../stack.js';
@@ -65,12 +65,7 @@ export class ComposeStack implements Stack {
 
   /** Every container of this lab's project by member name (one-off `compose run` containers left out). */
   private async containers(): Promise<Map<string, Found>> {
-    let list: Docker.ContainerInfo[];
-    try {
-      list = await this.docker.listContainers({ all: true, filters: { label: [`${LABELS.project}=${this.record.project}`] } });
-    } catch (error) {
-      throw engineError(error, 'list the containers');
-    }
+    const list = await projectContainers(this.docker, this.record.project);
     const found = new Map<string, Found>();
     for (const c of list) {
       if (c.Labels[LABELS.oneoff] === 'True') continue;
@@ -246,10 +241,18 @@ export class ComposeStack implements Stack {
   }
 }
 
-/** `TERM`, `sigterm`, `SIGTERM` → `SIGTERM`; an unknown name is a one-line error, as natively. */
+/** Every container of a compose project, one-off ones included; an engine failure as a one-line error. */
+async function projectContainers(docker: Docker, project: string): Promise<Docker.ContainerInfo[]> {
+  try {
+    return await docker.listContainers({ all: true, filters: { label: [`${LABELS.project}=${project}`] } });
+  } catch (error) {
+    throw engineError(error, 'list the containers');
+  }
+}
+
+/** The signal's name as natively (`signalName`); an unknown one is a one-line error. */
 function normalizeSignal(signal: string | undefined, member: string): string {
-  const upper = (signal ?? 'SIGKILL').toUpperCase();
-  const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  const name = signalName(signal);
   if (!/^SIG[A-Z0-9]+$/.test(name) || !(name in constants.signals)) throw new LabError(`cannot send ${signal} to ${member}: unknown signal`, { details: { status: 400 } });
   return name;
 }
@@ -301,12 +304,7 @@ export async function upCompose(options: StackOptions, up: ComposeUpOptions): Pr
   await mkdir(paths.dir, { recursive: true });
   const composeFile = await writeComposeFiles(plan, paths.dir);
 
-  let existing: Docker.ContainerInfo[];
-  try {
-    existing = await docker.listContainers({ all: true, filters: { label: [`${LABELS.project}=${project}`] } });
-  } catch (error) {
-    throw engineError(error, 'list the containers');
-  }
+  const existing = await projectContainers(docker, project);
   // One project name per engine: a lab started from another folder would be taken over.
   const foreign = existing.find((c) => !(c.Labels[LABELS.configFiles] ?? '').split(',').includes(composeFile));
   if (foreign) {
@@ -374,9 +372,8 @@ export async function downCompose(home: string, options: { volumes?: boolean; on
   const docker = options.docker ?? connectEngine(record.socketPath);
   let containers: Docker.ContainerInfo[];
   try {
-    containers = await docker.listContainers({ all: true, filters: { label: [`${LABELS.project}=${record.project}`] } });
-  } catch (error) {
-    const failure = engineError(error, 'list the containers');
+    containers = await projectContainers(docker, record.project);
+  } catch (failure) {
     if (!(failure instanceof StackNotRunningError)) throw failure;
     // Without an engine nothing of the lab runs; forgetting it keeps `up` and `down` usable.
     say(`the Docker engine does not answer — forgetting the compose lab (project ${record.project}); start Docker and run \`docker compose -p ${record.project} down\` to remove its containers`);

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
-import { childrenOf } from './processes.js';
+import { childrenOf, statFields } from './processes.js';
 
 const TICKS_PER_SECOND = 100;
 
@@ -31,15 +31,11 @@ function proportionalSetSize(pid: number): number | undefined {
 
 /** CPU and memory of a process from /proc; undefined when it is gone. */
 export function processUsage(pid: number): ProcessUsage | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // After the command: state(0) … utime(11) stime(12) cutime(13) cstime(14) … rss(21) in pages.
-    const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-    return { cpuSeconds: ticks / TICKS_PER_SECOND, rssBytes: proportionalSetSize(pid) ?? Number(fields[21]) * 4096 };
-  } catch {
-    return undefined;
-  }
+  const fields = statFields(pid);
+  if (fields === undefined) return undefined;
+  // After the command: state(0) … utime(11) stime(12) cutime(13) cstime(14) … rss(21) in pages.
+  const ticks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+  return { cpuSeconds: ticks / TICKS_PER_SECOND, rssBytes: proportionalSetSize(pid) ?? Number(fields[21]) * 4096 };
 }
 
 /** A member's usage with its children counted in (live ones; reaped ones are in cutime). */

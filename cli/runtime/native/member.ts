@@ -42,4 +42,10 @@ export interface MemberStatus {
 }
 
 export type MemberAction = 'stop' | 'start' | 'restart' | 'kill' | 'pause' | 'resume';
+
+/** The signal `kill` sends: `TERM`, `sigterm`, `SIGTERM` → `SIGTERM`; SIGKILL when none is named. */
+export function signalName(signal: string | undefined): string {
+  const upper = (signal ?? 'SIGKILL').toUpperCase();
+  return upper.startsWith('SIG') ? upper : `SIG${upper}`;
+}
 export const MEMBER_ACTIONS: readonly MemberAction[] = ['stop', 'start', 'restart', 'kill', 'pause', 'resume'];

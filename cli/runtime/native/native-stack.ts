@@ -8,7 +8,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { LabError, StackNotRunningError } from '../../lib/errors.js';
 import { distPath } from '../../lib/paths.js';
 import { lastLines } from '../../lib/wait.js';
-import { AlreadyUpError, type LogOptions, type Stack, type StackStatus } from '../stack.js';
+import { type LogOptions, type Stack, type StackStatus } from '../stack.js';
 import { defaultStackOptions, planStack, portsOf, type StackOptions, type StackPlan } from '../stack-spec.js';
 import { homePaths, readOptions, readState, readSupervisor, recordedProcesses, writeJsonAtomic, type HomePaths, type StateFile, type SupervisorInfo } from './home.js';
 import { ensureKafka, type SetupProgress } from './kafka-dist.js';
@@ -96,8 +96,6 @@ export class NativeStack implements Stack {
 export async function upNative(options: StackOptions, up: UpOptions): Promise<NativeStack> {
   const paths = homePaths(up.home);
   const progress = up.onProgress ?? (() => {});
-  const running = findNativeStack(up.home);
-  if (running) throw new AlreadyUpError(running);
 
   const plan = planStack(options);
   const setup: SetupProgress = (event) => progress({ type: 'setup', message: event.message, jars: event.jars });

@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { statfs } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { portFree } from '../../lib/ports.js';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LabError } from '../../lib/errors.js';
@@ -96,15 +96,6 @@ export async function checkDisk(path: string, minFreeBytes = 2 * 1024 ** 3): Pro
   return free >= minFreeBytes
     ? { name: 'Disk', ok: true, detail: `${gib} GiB free in ${path}` }
     : { name: 'Disk', ok: false, detail: `only ${gib} GiB free in ${path}`, fix: 'free at least 2 GiB (Kafka and PostgreSQL keep their data under .pizza-lab/), or run `pizza-lab down --volumes`' };
-}
-
-/** Resolves true when nothing listens on host:port and we could bind it. */
-export function portFree(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
-  });
 }
 
 export async function checkPorts(ports: readonly { port: number; owner: string; flag?: string }[]): Promise<Check[]> {

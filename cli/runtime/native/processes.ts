@@ -10,15 +10,22 @@ export interface ProcessRef {
   startTime?: string;
 }
 
-export function processStartTime(pid: number): string | undefined {
+/**
+ * The fields of /proc/<pid>/stat after the command name — state(0), ppid(1) … — or undefined
+ * when the process is gone or there is no /proc. (The command name may hold spaces and
+ * parentheses; the fields after it are plain.)
+ */
+export function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses; fields after it are plain.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return rest[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+export function processStartTime(pid: number): string | undefined {
+  return statFields(pid)?.[19];
 }
 
 export function refOf(pid: number): ProcessRef {
@@ -32,15 +39,11 @@ export function isAlive(ref: ProcessRef): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-  try {
-    const stat = readFileSync(`/proc/${ref.pid}/stat`, 'utf8');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (rest[0] === 'Z') return false;
-    if (ref.startTime !== undefined && rest[19] !== ref.startTime) return false;
-  } catch {
-    // No /proc: trust kill(0).
-  }
-  return true;
+  const rest = statFields(ref.pid);
+  // No /proc: trust kill(0).
+  if (rest === undefined) return true;
+  if (rest[0] === 'Z') return false;
+  return ref.startTime === undefined || rest[19] === ref.startTime;
 }
 
 /** Sends a signal to a process we started; false when it is gone (or was never ours). */

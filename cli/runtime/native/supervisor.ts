@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { LabError, messageOf } from '../../lib/errors.js';
 import { lastLines, waitFor } from '../../lib/wait.js';
 import { writeJsonAtomic, type Failure, type HomePaths, type StackEvent, type StackPhase, type StateFile } from './home.js';
-import { MEMBER_ACTIONS, type MemberAction, type MemberDef, type MemberState, type MemberStatus } from './member.js';
+import { MEMBER_ACTIONS, signalName, type MemberAction, type MemberDef, type MemberState, type MemberStatus } from './member.js';
 import { hostMetrics } from './host-metrics.js';
 import { processStartTime, processTree } from './processes.js';
 
@@ -225,8 +225,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         await startMember(m);
         break;
       case 'kill': {
-        const signalName = (sig ?? 'SIGKILL').toUpperCase();
-        const normalized = (signalName.startsWith('SIG') ? signalName : `SIG${signalName}`) as NodeJS.Signals;
+        const normalized = signalName(sig) as NodeJS.Signals;
         if (!m.child) throw new LabError(`${name} is not running (${m.state})`, { details: { status: 409 } });
         m.expectExit = 'on request';
         try {
