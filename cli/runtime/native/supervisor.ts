@@ -233,7 +233,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         } catch (error) {
           throw new LabError(`cannot send ${normalized} to ${name}: ${messageOf(error)}`, { details: { status: 400 } });
         }
-        if (m.state === 'paused' && normalized !== 'SIGKILL') m.child.kill('SIGCONT');
+        if (m.state === 'paused' && normalized !== 'SIGKILL') signalTree(m.child.pid!, 'SIGCONT');
         await Promise.race([m.exited, new Promise((r) => setTimeout(r, 5000))]);
         break;
       }
