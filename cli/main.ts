@@ -61,7 +61,9 @@ function build(spec: CommandSpec, parent: Command): void {
         }
       });
     }
-    if (opt.default !== undefined) option.default(opt.default);
+    // A default written as text ("30s") reaches the action parsed, like a given value; --help shows it as written.
+    if (typeof opt.default === 'string' && opt.parse) option.default(opt.parse(opt.default, undefined), JSON.stringify(opt.default));
+    else if (opt.default !== undefined) option.default(opt.default);
     command.addOption(option);
   }
   const help = [spec.details, spec.examples?.length ? `Examples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}` : undefined].filter(Boolean).join('\n\n');

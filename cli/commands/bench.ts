@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { BENCH_PARTS, runBenchmark, type BenchPart, type BenchResult } from '../bench/bench.js';
-import { defineCommand, intOption } from '../lib/command.js';
-import { formatDuration, parseDuration } from '../lib/duration.js';
+import { defineCommand, durationOption, intOption } from '../lib/command.js';
+import { formatDuration } from '../lib/duration.js';
 import { UsageError } from '../lib/errors.js';
 import { color, note, renderTable, say, sayJson } from '../lib/output.js';
 
@@ -62,13 +62,13 @@ export default defineCommand({
   details: 'Boots a fresh native lab on free ports (your own lab is not touched), measures, prints a table, and removes the lab.\nNothing is written unless --out is given.',
   options: [
     { flags: '--parts <list>', description: `what to measure: ${BENCH_PARTS.join(',')}`, parse: list('--parts'), default: [...BENCH_PARTS] },
-    { flags: '--step <duration>', description: 'length of each steady step', parse: (v) => parseDuration(v), default: '30s' },
-    { flags: '--warmup <duration>', description: 'load before anything is measured (not counted)', parse: (v) => parseDuration(v), default: '10s' },
+    { flags: '--step <duration>', description: 'length of each steady step', parse: durationOption('--step'), default: '30s' },
+    { flags: '--warmup <duration>', description: 'load before anything is measured (not counted)', parse: durationOption('--warmup', { min: 0 }), default: '10s' },
     { flags: '--latency-rate <n>', description: 'offered orders/s for the latency part', parse: intOption('--latency-rate'), default: 200 },
     { flags: '--rates <list>', description: 'offered orders/s tried in turn for the sustained part', parse: list('--rates'), default: ['50', '100', '200', '300', '400', '500', '600', '700', '800', '1000', '1200'] },
-    { flags: '--outage <duration>', description: 'how long payment is down in the recovery part', parse: (v) => parseDuration(v), default: '20s' },
+    { flags: '--outage <duration>', description: 'how long payment is down in the recovery part', parse: durationOption('--outage'), default: '20s' },
     { flags: '--recovery-rate <n>', description: 'offered orders/s during the recovery part', parse: intOption('--recovery-rate'), default: 100 },
-    { flags: '--ceiling <duration>', description: 'length of each ceiling measurement', parse: (v) => parseDuration(v), default: '10s' },
+    { flags: '--ceiling <duration>', description: 'length of each ceiling measurement', parse: durationOption('--ceiling'), default: '10s' },
     { flags: '--quick', description: 'a few seconds per part: proves the benchmark works, measures little' },
     { flags: '--out <file>', description: 'also write the result as JSON to this file' },
     { flags: '--json', description: 'print the result as one JSON object' },
@@ -77,7 +77,6 @@ export default defineCommand({
   async action(_args, opts, context) {
     const parts = opts.parts as string[];
     for (const part of parts) if (!BENCH_PARTS.includes(part as BenchPart)) throw new UsageError(`--parts: unknown part "${part}"`, { hint: `parts: ${BENCH_PARTS.join(', ')}` });
-    const toMs = (v: unknown) => (typeof v === 'number' ? v : parseDuration(String(v)));
     const rates = (opts.rates as string[]).map((r) => {
       const n = Number(r);
       if (!Number.isInteger(n) || n < 1) throw new UsageError(`--rates: "${r}" is not a rate`);
@@ -86,13 +85,13 @@ export default defineCommand({
     const quick = Boolean(opts.quick);
     const result = await runBenchmark({
       parts: parts as BenchPart[],
-      stepMs: quick ? 3000 : toMs(opts.step),
-      warmupMs: quick ? 1000 : toMs(opts.warmup),
+      stepMs: quick ? 3000 : (opts.step as number),
+      warmupMs: quick ? 1000 : (opts.warmup as number),
       latencyRate: quick ? 50 : (opts.latencyRate as number),
       rates: quick ? [50, 100] : rates,
-      outageMs: quick ? 4000 : toMs(opts.outage),
+      outageMs: quick ? 4000 : (opts.outage as number),
       recoveryRate: quick ? 20 : (opts.recoveryRate as number),
-      ceilingMs: quick ? 2000 : toMs(opts.ceiling),
+      ceilingMs: quick ? 2000 : (opts.ceiling as number),
       signal: context.signal,
       onProgress: (message) => note(color.dim(`· ${message}`)),
     });

@@ -4,8 +4,7 @@
  */
 import { createElement } from 'react';
 import { render, renderToString } from 'ink';
-import { defineCommand } from '../lib/command.js';
-import { parseDuration } from '../lib/duration.js';
+import { defineCommand, durationOption } from '../lib/command.js';
 import { UsageError } from '../lib/errors.js';
 import { say } from '../lib/output.js';
 import { requireStack } from '../runtime/index.js';
@@ -17,12 +16,6 @@ import { createDashboardModel, createDashboardSource, type DashboardSource } fro
 const ENTER_SCREEN = '\u001b[?1049h\u001b[H';
 const LEAVE_SCREEN = '\u001b[?1049l';
 
-const durationOption = (flag: string, min: number) => (value: string) => {
-  const ms = parseDuration(value);
-  if (ms < min) throw new UsageError(`${flag} must be at least ${min} ms`);
-  return ms;
-};
-
 export default defineCommand({
   name: 'dashboard',
   description: 'a live view of the saga: orders/s, states, latency percentiles, consumer lag, outbox backlog, DLQ depth, breakers, members, faults',
@@ -32,16 +25,15 @@ export default defineCommand({
     'Keys: q, Esc or Ctrl-C quits. A terminal smaller than 100×30 gets a compact layout.',
   ].join('\n'),
   options: [
-    { flags: '--interval <duration>', description: 'how often to refresh', parse: durationOption('--interval', 200), default: '1s' },
-    { flags: '--window <duration>', description: 'how far back the latency percentiles look', parse: durationOption('--window', 1000), default: '10s' },
+    { flags: '--interval <duration>', description: 'how often to refresh', parse: durationOption('--interval', { min: 200 }), default: '1s' },
+    { flags: '--window <duration>', description: 'how far back the latency percentiles look', parse: durationOption('--window', { min: 1000 }), default: '10s' },
     { flags: '--once', description: 'print one frame (two samples an interval apart) and exit; works without a terminal' },
   ],
   examples: ['pizza-lab dashboard', 'pizza-lab dashboard --window 30s', 'pizza-lab dashboard --once | less'],
   async action(_args, opts, context) {
     const stack = requireStack();
-    // Defaults arrive as written ("1s"); given values already parsed.
-    const intervalMs = typeof opts.interval === 'number' ? opts.interval : parseDuration(String(opts.interval));
-    const windowMs = typeof opts.window === 'number' ? opts.window : parseDuration(String(opts.window));
+    const intervalMs = opts.interval as number;
+    const windowMs = opts.window as number;
     if (!opts.once && !process.stdout.isTTY) throw new UsageError('the live dashboard needs a terminal', { hint: 'use `pizza-lab dashboard --once` to print one frame' });
     const source = createDashboardSource(stack);
     try {

@@ -1,7 +1,5 @@
 import { join } from 'node:path';
-import { defineCommand, intOption } from '../lib/command.js';
-import { parseDuration } from '../lib/duration.js';
-import { UsageError } from '../lib/errors.js';
+import { defineCommand, durationOption, intOption } from '../lib/command.js';
 import { color, errColor, say, sayJson, visibleWidth } from '../lib/output.js';
 import { labHome } from '../lib/paths.js';
 import { countOutcomes, DEFAULT_MAX_IN_FLIGHT, DEFAULT_REQUEST_TIMEOUT_MS, formatLiveLine, formatLoadSummary, runLoad, writeLedger, type LoadEndpoint, type LoadSnapshot } from '../load/index.js';
@@ -10,13 +8,6 @@ import { requireStack } from '../runtime/index.js';
 const ENDPOINTS: readonly LoadEndpoint[] = ['orders', 'menu'];
 const TARGETS: Record<LoadEndpoint, string> = { orders: 'POST /api/v1/orders', menu: 'GET /api/v1/menu' };
 
-/** A duration flag: above 0 and at most a day. */
-const durationOption = (flag: string) => (value: string) => {
-  const ms = parseDuration(value);
-  if (ms <= 0 || ms > 86_400_000) throw new UsageError(`${flag} must be above 0 and at most 24h, not "${value}"`);
-  return ms;
-};
-const msOf = (value: unknown) => (typeof value === 'number' ? value : parseDuration(String(value)));
 
 /** `load-2025-01-31T10-15-42-123Z.jsonl`: sorts by time, safe in every file system. */
 const ledgerName = () => `load-${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`;
@@ -77,9 +68,9 @@ export default defineCommand({
       gateway,
       endpoint,
       rate: opts.rate as number,
-      durationMs: msOf(opts.duration),
+      durationMs: opts.duration as number,
       maxInFlight: opts.maxInFlight as number,
-      timeoutMs: msOf(opts.timeout),
+      timeoutMs: opts.timeout as number,
       signal: context.signal,
       onTick: live.tick,
     }).finally(() => live.done());

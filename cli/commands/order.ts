@@ -1,6 +1,6 @@
 import { MAX_QUANTITY, PAYMENT_METHODS, TERMINAL_STATES, type OrderState } from '../../services/events/index.js';
-import { collect, defineCommand, intOption } from '../lib/command.js';
-import { formatDuration, parseDuration } from '../lib/duration.js';
+import { collect, defineCommand, durationOption, intOption } from '../lib/command.js';
+import { formatDuration } from '../lib/duration.js';
 import { LabError, UsageError } from '../lib/errors.js';
 import { color, say } from '../lib/output.js';
 import { createShopClient, type MenuPizza, type OrderView } from '../lib/shop-client.js';
@@ -40,7 +40,7 @@ export default defineCommand({
     { flags: '--payment <method>', description: 'payment method', choices: PAYMENT_METHODS, default: 'card' },
     { flags: '-n, --count <n>', description: 'how many orders to place', parse: intOption('--count', { min: 1, max: 1000 }), default: 1 },
     { flags: '-f, --follow', description: 'print each saga step as it happens until every order is PAID or CANCELLED' },
-    { flags: '--timeout <duration>', description: 'how long --follow waits for the saga', parse: (v) => parseDuration(v), default: '60s' },
+    { flags: '--timeout <duration>', description: 'how long --follow waits for the saga', parse: durationOption('--timeout'), default: '60s' },
     { flags: '--json', description: 'one JSON object per order (with its steps when following)' },
   ],
   examples: [
@@ -57,7 +57,7 @@ export default defineCommand({
     const count = opts.count as number;
     const json = Boolean(opts.json);
     const follow = Boolean(opts.follow);
-    const timeoutMs = typeof opts.timeout === 'number' ? opts.timeout : parseDuration(String(opts.timeout));
+    const timeoutMs = opts.timeout as number;
 
     // Open the event stream before placing anything, so no step is missed.
     const steps = new Map<string, WatchedRecord[]>();

@@ -2,6 +2,8 @@
  * Commands as data, after Pastel: each file in cli/commands declares its name, description,
  * arguments, options and examples, and an action. main.ts turns them into a commander program.
  */
+import { parseDuration } from './duration.js';
+
 export interface ArgumentSpec {
   name: string;
   description: string;
@@ -16,7 +18,7 @@ export interface OptionSpec {
   description: string;
   default?: string | boolean | string[] | number;
   choices?: readonly string[];
-  /** Converts (and validates) the raw value; repeated options get the previous value. */
+  /** Converts (and validates) the raw value; repeated options get the previous value. A default written as text goes through it too. */
   parse?: (value: string, previous: unknown) => unknown;
 }
 
@@ -52,6 +54,17 @@ export function intOption(flag: string, { min = 1, max = Number.MAX_SAFE_INTEGER
       throw new Error(`${flag} must be a whole number from ${min}${max === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${max}`}, not "${value}"`);
     }
     return n;
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+/** Parses a duration option (`500ms`, `30s`, `2m`), naming the flag when it is out of range (at most a day). */
+export function durationOption(flag: string, { min = 1 } = {}) {
+  return (value: string): number => {
+    const ms = parseDuration(value);
+    if (ms < min || ms > DAY_MS) throw new Error(`${flag} must be ${min === 0 ? '' : `at least ${min} ms and `}at most 24h, not "${value}"`);
+    return ms;
   };
 }
 
