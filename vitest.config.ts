@@ -13,7 +13,7 @@ export default defineConfig({
           name: 'unit',
           include: ['cli/**/*.test.{ts,tsx}', 'services/**/*.test.ts', 'scenarios/**/*.test.ts'],
           // The views are rendered as on a terminal, where the CLI never lets Ink see a CI
-          // variable (bin/pizza-lab.js): under CI Ink would hold every frame back until exit.
+          // variable (cli/ui/load.ts): under CI Ink would hold every frame back until exit.
           env: { CI: 'false', CONTINUOUS_INTEGRATION: 'false' },
         },
       },

@@ -2,14 +2,11 @@
  * `pizza-lab dashboard`: a live full-screen view of the running saga, refreshed every second
  * from every service instance's /metrics, the runtime's member status and the active faults.
  */
-import { createElement } from 'react';
-import { render, renderToString } from 'ink';
 import { defineCommand, durationOption } from '../lib/command.js';
 import { UsageError } from '../lib/errors.js';
 import { say } from '../lib/output.js';
 import { requireStack } from '../runtime/index.js';
-import { Dashboard } from '../ui/Dashboard.js';
-import { DashboardApp } from '../ui/DashboardApp.js';
+import { loadViews } from '../ui/load.js';
 import { createDashboardModel, createDashboardSource, type DashboardSource } from '../watch/index.js';
 
 // The alternate screen: the view owns the whole terminal and leaves it as it found it.
@@ -43,6 +40,7 @@ export default defineCommand({
         await new Promise((resolve) => setTimeout(resolve, intervalMs));
         const data = model.add(await source.sample());
         const columns = process.stdout.columns || 120;
+        const { createElement, Dashboard, renderToString } = await loadViews();
         say(renderToString(createElement(Dashboard, { data, columns }), { columns }));
         return 0;
       }
@@ -61,6 +59,7 @@ async function live(source: DashboardSource, intervalMs: number, windowMs: numbe
   // A second Ctrl-C ends the process at once; the terminal still gets its screen back.
   process.once('exit', leave);
   try {
+    const { createElement, DashboardApp, render } = await loadViews();
     const app = render(createElement(DashboardApp, { source, intervalMs, windowMs }), { exitOnCtrlC: false, patchConsole: true });
     // Ctrl-C as a signal (stdin is not a terminal, so no key reaches the view).
     const stop = () => app.unmount();

@@ -3,15 +3,13 @@
  * On a terminal the lines scroll above a live footer (counts per type, events/s); piped or with
  * --json it is one line per event and nothing else, written as each event arrives.
  */
-import { createElement } from 'react';
-import { render } from 'ink';
 import { ALL_TOPICS, EVENT_TYPES } from '../../services/events/index.js';
 import { defineCommand, intOption } from '../lib/command.js';
 import { formatDuration, parseDuration } from '../lib/duration.js';
 import { LabError, UsageError, messageOf } from '../lib/errors.js';
 import { color, note, say } from '../lib/output.js';
 import { requireStack } from '../runtime/index.js';
-import { TailApp } from '../ui/TailApp.js';
+import { loadViews } from '../ui/load.js';
 import { createEventFeed, createEventFilter, createHistoryOrder, formatRecord, MIN_ORDER_PREFIX, openEventStream, parseOrderPrefix, recordJson, type EventStream, type StartFrom, type WatchedRecord } from '../watch/index.js';
 
 /** Where reading starts, and how the footer says it. */
@@ -100,9 +98,11 @@ const events = defineCommand({
     const scope = [says, order && `order ${order}`, types && `types ${types.join(', ')}`, topics && `topics ${topics.join(', ')}`, limit && `first ${limit}`].filter(Boolean).join(' · ');
     // Piped: say on stderr that the stream is open (its start is fixed: nothing from now on is missed).
     if (!live) note(`watching ${(topics ?? ALL_TOPICS).join(', ')} — ${scope} — Ctrl-C stops`);
-    const app = live
-      ? render(createElement(TailApp, { feed, scope, format: (record: WatchedRecord) => formatRecord(record, { color }) }), { exitOnCtrlC: false, patchConsole: false })
-      : undefined;
+    let app: { waitUntilExit(): Promise<unknown> } | undefined;
+    if (live) {
+      const { createElement, render, TailApp } = await loadViews();
+      app = render(createElement(TailApp, { feed, scope, format: (record: WatchedRecord) => formatRecord(record, { color }) }), { exitOnCtrlC: false, patchConsole: false });
+    }
     try {
       await finished;
     } finally {
