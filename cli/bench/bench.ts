@@ -16,6 +16,7 @@ import { runLoad, type LoadResult } from '../load/index.js';
 import { privateLabPorts } from '../lib/ports.js';
 import { defaultStackOptions, startStack, stopStack, type Stack } from '../runtime/index.js';
 import { schemaOf } from '../runtime/stack-spec.js';
+import { percentile } from '../verify/checker.js';
 import { adminPool } from '../verify/gather.js';
 import { kafkaCeiling, postgresCeiling, type KafkaCeiling, type PostgresCeiling } from './ceilings.js';
 import { memberMemory } from './memory.js';
@@ -70,11 +71,6 @@ export interface BenchResult {
   ceilings?: { postgres: PostgresCeiling; kafka: KafkaCeiling; sagaToPostgresCeiling: number | null };
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
 /** created → terminal of the orders a load created (terminal ones), in ms, sorted. */
 async function sagaTimes(db: pg.Pool, orderIds: readonly string[]): Promise<number[]> {
   const { rows } = await db.query<{ ms: number }>(
@@ -85,7 +81,6 @@ async function sagaTimes(db: pg.Pool, orderIds: readonly string[]): Promise<numb
 }
 
 const accepted = (load: LoadResult) => load.ledger.filter((e) => e.outcome === 'accepted' && e.orderId).map((e) => e.orderId!);
-const failed = (load: LoadResult) => Object.values(load.errorsByStatus).reduce((a, b) => a + b, 0);
 
 export async function runBenchmark(options: BenchOptions): Promise<BenchResult> {
   const say = options.onProgress ?? (() => {});
@@ -124,7 +119,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
           achieved: load.achievedRate,
           postOrdersMs: { p50: load.latencyMs.p50, p90: load.latencyMs.p90, p99: load.latencyMs.p99, max: load.latencyMs.max },
           createdToTerminalMs: { p50: percentile(times, 50), p99: percentile(times, 99) },
-          errors: failed(load),
+          errors: load.errors,
           dropped: load.dropped,
           memoryUnderLoadMiB,
         };
@@ -141,7 +136,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
           const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schemaOf('order')}.orders WHERE status <> 'PENDING_PAYMENT' AND updated_at >= $1 AND updated_at < $2`, [from, to]);
           await waitUntilSettled(stack.plan, db, from.getTime(), { timeoutMs: 60_000 });
           const times = await sagaTimes(db, accepted(load));
-          const step: SustainedStep = { offered: rate, completedPerSecond: rows[0]!.n / ((to.getTime() - from.getTime()) / 1000), sagaP99Ms: percentile(times, 99), errors: failed(load), dropped: load.dropped, passed: false };
+          const step: SustainedStep = { offered: rate, completedPerSecond: rows[0]!.n / ((to.getTime() - from.getTime()) / 1000), sagaP99Ms: percentile(times, 99), errors: load.errors, dropped: load.dropped, passed: false };
           step.passed = step.sagaP99Ms <= 1000 && step.errors === 0 && step.dropped === 0;
           steps.push(step);
           if (!step.passed) break;

@@ -8,7 +8,7 @@ import { formatDuration } from '../lib/duration.js';
 import { lineChart, type Shade } from './charts.js';
 import type { Journal } from './runner.js';
 
-export const CHARTS = ['throughput.svg', 'latency.svg', 'orders-by-state.svg'] as const;
+const CHARTS = ['throughput.svg', 'latency.svg', 'orders-by-state.svg'] as const;
 
 function shades(journal: Journal): Shade[] {
   const end = journal.run.totalMs / 1000;
@@ -52,7 +52,7 @@ export function charts(journal: Journal): Record<(typeof CHARTS)[number], string
   };
 }
 
-export function markdown(journal: Journal): string {
+function markdown(journal: Journal): string {
   const v = journal.verdict;
   const lines: string[] = [];
   lines.push(`# ${journal.scenario.name} — ${v ? (v.pass ? 'PASS' : 'FAIL') : 'INTERRUPTED'}`, '', journal.scenario.summary, '');
@@ -75,7 +75,7 @@ export function markdown(journal: Journal): string {
   if (journal.load) {
     const l = journal.load;
     lines.push('## Load', '');
-    lines.push(`- offered ${l.rateOffered}/s, achieved ${l.achievedRate.toFixed(1)}/s; ${l.ok} ok, ${Object.values(l.errorsByStatus).reduce((a, b) => a + b, 0)} errors, ${l.dropped} dropped`);
+    lines.push(`- offered ${l.rateOffered}/s, achieved ${l.achievedRate.toFixed(1)}/s; ${l.ok} ok, ${l.errors} errors, ${l.dropped} dropped`);
     lines.push(`- latency: p50 ${formatDuration(l.latencyMs.p50)}, p90 ${formatDuration(l.latencyMs.p90)}, p99 ${formatDuration(l.latencyMs.p99)}, max ${formatDuration(l.latencyMs.max)}`);
     if (Object.keys(l.errorsByStatus).length) lines.push(`- errors by status: ${Object.entries(l.errorsByStatus).map(([s, n]) => `${s} × ${n}`).join(', ')}`);
     lines.push('');

@@ -4,7 +4,7 @@
  * the scenario's own rollback), wait for the saga to settle, gather the evidence, check every
  * expectation against it, and write the report folder.
  */
-import { PAYMENT_METHODS } from '../../services/events/index.js';
+import { DECLINING_PAYMENT_METHOD, PAYMENT_METHODS } from '../../services/events/index.js';
 import type { Action, Scenario, TimelineStep } from '../../scenarios/dsl.js';
 import { LabError, messageOf } from '../lib/errors.js';
 import { parseDuration } from '../lib/duration.js';
@@ -94,7 +94,7 @@ export function highestSustainableRate(steps: { atMs: number; rate: number }[], 
 }
 
 /** Checks the lab can run the scenario at all, with the command that fixes it when not. */
-export function checkRequirements(stack: Stack, scenario: Scenario): void {
+function checkRequirements(stack: Stack, scenario: Scenario): void {
   for (const [service, count] of Object.entries(scenario.requires?.scale ?? {})) {
     const have = stack.plan.instances.filter((i) => i.service === service).length;
     if (have < count) throw new LabError(`${scenario.name} needs ${count} ${service} instances and this lab runs ${have}`, { hint: `restart the lab with \`pizza-lab down && pizza-lab up --scale ${service}=${count}\`` });
@@ -196,17 +196,19 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
     }, 1000);
 
     const declineShare = scenario.load.declineShare ?? 0;
+    // Resolved once: the load runs these steps and the objective is judged on the same ones.
+    const stepsMs = scenario.load.steps?.map((s) => ({ atMs: resolveTime(s.at, scale, random), rate: s.rate }));
     const loadRun = runLoad({
       gateway: stack.plan.endpoints.gateway,
       endpoint: scenario.load.endpoint ?? 'orders',
-      rate: scenario.load.steps ? scenario.load.steps.map((s) => ({ atMs: resolveTime(s.at, scale, random), rate: s.rate })) : scenario.load.rate,
+      rate: stepsMs ?? scenario.load.rate,
       durationMs: loadDurationMs,
       maxInFlight: scenario.load.maxInFlight,
       signal: stopped.signal,
       order: () => ({
         items: [{ pizzaId: ['margherita', 'funghi', 'diavola', 'pepperoni'][Math.floor(random() * 4)]!, quantity: 1 + Math.floor(random() * 3) }],
         deliveryAddress: `${1 + Math.floor(random() * 200)} Experiment Road`,
-        paymentMethod: random() < declineShare ? 'card-declined' : PAYMENT_METHODS[0],
+        paymentMethod: random() < declineShare ? DECLINING_PAYMENT_METHOD : PAYMENT_METHODS[0],
       }),
       onTick: (s) => {
         lastLoad = { ok: s.ok, errors: s.errors, dropped: s.dropped, p99: s.p99, inFlight: s.inFlight };
@@ -226,8 +228,7 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
     const { ledger: _entries, ...loadSummary } = loadResult;
     journal.load = loadSummary;
     journal.ledger = ledgerOf(loadResult);
-    if (scenario.objective && scenario.load.steps) {
-      const stepsMs = scenario.load.steps.map((s) => ({ atMs: resolveTime(s.at, scale, random), rate: s.rate }));
+    if (scenario.objective && stepsMs) {
       context.extra.highestSustainableRate = highestSustainableRate(stepsMs, loadSummary.timeline, parseDuration(scenario.objective.p99Below), loadDurationMs);
     }
   } finally {

@@ -6,13 +6,12 @@ import type pg from 'pg';
 import { ALL_TOPICS } from '../../services/events/index.js';
 import { toolsKafka } from '../runtime/kafka-admin.js';
 import type { StackPlan } from '../runtime/stack-spec.js';
-import { outboxBacklog } from '../verify/gather.js';
-import { schemaOf } from '../runtime/stack-spec.js';
+import { countOrdersByState, outboxBacklog } from '../verify/gather.js';
 
-export const SERVICE_GROUPS = ['order-service', 'payment-service', 'notification-service', 'dlq-service'];
+const SERVICE_GROUPS = ['order-service', 'payment-service', 'notification-service', 'dlq-service'];
 
 /** Unread records per consumer group, over the saga topics it has offsets on. */
-export async function consumerLag(plan: StackPlan): Promise<Record<string, number>> {
+async function consumerLag(plan: StackPlan): Promise<Record<string, number>> {
   const admin = toolsKafka(plan.endpoints.kafka).admin();
   await admin.connect();
   try {
@@ -44,13 +43,9 @@ export interface SettleState {
 }
 
 /** What is still in flight for the orders created since `since`. */
-export async function settleState(plan: StackPlan, db: pg.Pool, since: number): Promise<SettleState> {
-  const [{ rows }, backlog, lag] = await Promise.all([
-    db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schemaOf('order')}.orders WHERE created_at >= $1 AND status = 'PENDING_PAYMENT'`, [new Date(since)]),
-    outboxBacklog(db),
-    consumerLag(plan),
-  ]);
-  return { pending: rows[0]!.n, backlog: Object.values(backlog).reduce((a, b) => a + b, 0), lag: Object.values(lag).reduce((a, b) => a + b, 0) };
+async function settleState(plan: StackPlan, db: pg.Pool, since: number): Promise<SettleState> {
+  const [byState, backlog, lag] = await Promise.all([countOrdersByState(db, since), outboxBacklog(db), consumerLag(plan)]);
+  return { pending: byState.PENDING_PAYMENT, backlog: Object.values(backlog).reduce((a, b) => a + b, 0), lag: Object.values(lag).reduce((a, b) => a + b, 0) };
 }
 
 /** Polls until settled twice in a row (every order since `since` terminal), or the time is up; resolves with the last state. */

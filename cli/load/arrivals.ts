@@ -16,7 +16,7 @@ export interface RateStep {
 export type RateProfile = readonly RateStep[] | ((elapsedMs: number) => number);
 
 /** A ramp given as a function is integrated in slices this long, at its rate mid-slice. */
-export const RAMP_SLICE_MS = 1;
+const RAMP_SLICE_MS = 1;
 
 /** A stretch of time over which the rate does not change: [start, end). */
 interface Segment {

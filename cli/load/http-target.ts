@@ -5,7 +5,7 @@
  */
 import { Pool } from 'undici';
 import type { NewOrder } from '../lib/shop-client.js';
-import type { Answer } from './ledger.js';
+import { codeOf, type Answer } from './ledger.js';
 
 export type LoadEndpoint = 'orders' | 'menu';
 
@@ -31,12 +31,6 @@ const PATHS: Record<LoadEndpoint, { method: 'GET' | 'POST'; path: string }> = {
   orders: { method: 'POST', path: '/api/v1/orders' },
   menu: { method: 'GET', path: '/api/v1/menu' },
 };
-
-/** The error's code (ECONNREFUSED, UND_ERR_SOCKET, …), for `error:<code>`. */
-function codeOf(error: unknown): string {
-  const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
-  return typeof code === 'string' ? code : typeof name === 'string' ? name : 'unknown';
-}
 
 /** The gateway as a load target: a pool of `connections` keep-alive connections. */
 export function createHttpTarget(options: HttpTargetOptions): HttpTarget {

@@ -63,8 +63,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   }
 }
 
-export { offeredRequests, rateAt, type RateProfile, type RateStep } from './arrivals.js';
-export { LOAD_PIZZAS, randomOrder } from './random-order.js';
+export type { RateProfile } from './arrivals.js';
 export type { LoadEndpoint } from './http-target.js';
 export type { LatencySummary } from './latency.js';
 export { countOutcomes, writeLedger, type LedgerEntry, type LedgerOutcome } from './ledger.js';

@@ -31,6 +31,12 @@ export interface LedgerEntry {
 /** What became of one request: an HTTP answer, or no answer (`error` is a short code: timeout, ECONNREFUSED, …). */
 export type Answer = { status: number; orderId?: string } | { error: string };
 
+/** The error's code (ECONNREFUSED, UND_ERR_SOCKET, …), for `error:<code>`. */
+export function codeOf(error: unknown): string {
+  const { code, name } = (error ?? {}) as { code?: unknown; name?: unknown };
+  return typeof code === 'string' ? code : typeof name === 'string' ? name : 'unknown';
+}
+
 /** Errors that prove the request never reached the server, so nothing can have been created. */
 const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
 

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { createArrivals, offeredRequests, rateAt, type RateProfile } from './arrivals.js';
 import { createLatencyHistogram, recordLatency, summarizeLatency, type Histogram, type LatencySummary } from './latency.js';
-import { outcomeOf, statusOf, type Answer, type LedgerEntry } from './ledger.js';
+import { codeOf, outcomeOf, statusOf, type Answer, type LedgerEntry } from './ledger.js';
 
 export interface LoadClock {
   /** Monotonic milliseconds. */
@@ -20,7 +20,7 @@ export interface LoadClock {
   setTimer(ms: number, fire: () => void): () => void;
 }
 
-export const realClock: LoadClock = {
+const realClock: LoadClock = {
   now: () => performance.now(),
   setTimer(ms, fire) {
     const timer = setTimeout(fire, ms);
@@ -117,8 +117,6 @@ interface Second extends TimelineSecond {
 }
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
-
-const codeOf = (error: unknown) => String((error as { code?: unknown } | undefined)?.code ?? (error as Error | undefined)?.name ?? 'unknown');
 
 /** Runs a load on the open model and resolves when every request sent has ended. */
 export async function runOpenModel(options: OpenModelOptions): Promise<OpenModelResult> {

@@ -12,7 +12,7 @@ import { colorOn, tint } from './palette.js';
 import { Panel } from './Panel.js';
 
 /** Below this size the compact layout is used. */
-export const FULL_LAYOUT_MIN = { columns: 100, rows: 30 } as const;
+const FULL_LAYOUT_MIN = { columns: 100, rows: 30 } as const;
 
 export interface DashboardProps {
   /** Undefined until the first sample arrives. */

@@ -43,9 +43,13 @@ export interface Verdict {
 }
 
 const isTerminal = (o: OrderRecord) => TERMINAL_STATES.includes(o.status);
-const SAGA_STEPS: readonly EventType[] = ['OrderCreated', 'OrderPaid', 'PaymentFailed', 'OrderCancelled'];
+/** Whether time t fell in a fault window (an open one lasts until the heal). */
+const inFault = (evidence: Evidence, t: number) => evidence.faults.some((f) => t >= f.start && t <= (f.end ?? evidence.healedAt ?? Infinity));
+/** The events of a legal sequence (NotificationSent and DeadLettered are not steps of the saga). */
+const SAGA_STEPS: ReadonlySet<EventType> = new Set(LEGAL_SEQUENCES.flat());
 
-function percentile(sorted: number[], p: number): number {
+/** The p-th percentile of sorted values (nearest rank); 0 when there are none. */
+export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
@@ -57,7 +61,7 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 }
 
 /** Every figure the journal records, computed from the evidence alone. */
-export function computeFigures(evidence: Evidence): Figures {
+function computeFigures(evidence: Evidence): Figures {
   const ordersById = new Map(evidence.orders.map((o) => [o.id, o]));
   const ordersByKey = new Map(evidence.orders.filter((o) => o.idempotencyKey).map((o) => [o.idempotencyKey!, o]));
 
@@ -102,7 +106,7 @@ export function computeFigures(evidence: Evidence): Figures {
   // event of the same step with another id is a duplicate effect).
   const eventsByOrder = new Map<string, { id: string; type: EventType }[]>();
   for (const e of [...evidence.events].sort((a, b) => a.timestamp - b.timestamp)) {
-    if (!e.orderId || !SAGA_STEPS.includes(e.type)) continue;
+    if (!e.orderId || !SAGA_STEPS.has(e.type)) continue;
     const list = eventsByOrder.get(e.orderId) ?? [];
     if (!list.some((x) => x.id === e.id)) list.push({ id: e.id, type: e.type });
     eventsByOrder.set(e.orderId, list);
@@ -131,11 +135,10 @@ export function computeFigures(evidence: Evidence): Figures {
   for (const e of evidence.events) if (e.type === 'DeadLettered' && !storedIds.has(e.id)) unaccounted.push(`${e.id} (on dlq-events, not stored)`);
 
   // Availability: the share of requests scheduled during a fault that were accepted.
-  const inFault = (t: number) => evidence.faults.some((f) => t >= f.start && t <= (f.end ?? evidence.healedAt ?? Infinity));
-  const duringFault = evidence.ledger.filter((e) => inFault(e.scheduledAt));
+  const duringFault = evidence.ledger.filter((e) => inFault(evidence, e.scheduledAt));
   const okDuringFault = duringFault.filter((e) => e.outcome === 'accepted').length;
   // Requests never sent because too many were outstanding failed too, just on the client's side.
-  const droppedDuringFault = (evidence.load?.droppedPerSecond ?? []).reduce((n, dropped, second) => n + (inFault(evidence.startedAt + second * 1000 + 500) ? dropped : 0), 0);
+  const droppedDuringFault = (evidence.load?.droppedPerSecond ?? []).reduce((n, dropped, second) => n + (inFault(evidence, evidence.startedAt + second * 1000 + 500) ? dropped : 0), 0);
   const requestsDuringFault = duringFault.length + droppedDuringFault;
 
   const sagaTimes = accepted.filter(isTerminal).map((o) => o.updatedAt - o.createdAt).sort((a, b) => a - b);
@@ -234,8 +237,7 @@ export function judge(expectation: Expectation, f: Figures, evidence: Evidence):
       return { expectation: `overload shed with ${expectation.statuses.join('/')}, not failures`, measured: `${shed} shed, ${crashed} other errors`, pass: shed > 0 && crashed <= shed * 0.05 };
     }
     case 'fails-fast': {
-      const inFault = (t: number) => evidence.faults.some((w) => t >= w.start && t <= (w.end ?? evidence.healedAt ?? Infinity));
-      const refused = evidence.ledger.filter((e) => inFault(e.scheduledAt) && e.outcome !== 'accepted');
+      const refused = evidence.ledger.filter((e) => inFault(evidence, e.scheduledAt) && e.outcome !== 'accepted');
       const slow = refused.filter((e) => e.finishedAt === undefined || e.finishedAt - e.scheduledAt > parseDuration(expectation.within));
       const other = refused.filter((e) => e.status !== expectation.status);
       return {

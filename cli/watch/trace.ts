@@ -8,7 +8,7 @@ import type { OrderState } from '../../services/events/index.js';
 import { LabError } from '../lib/errors.js';
 import { schemaOf, type StackPlan } from '../runtime/stack-spec.js';
 import { readEvents } from './event-stream.js';
-import { describeEvent, serviceOf } from './format.js';
+import { describeEvent, euros, serviceOf } from './format.js';
 
 export interface TraceStep {
   at: number;
@@ -74,7 +74,7 @@ export async function traceOrder(plan: StackPlan, db: pg.Pool, orderId: string, 
   ]);
 
   for (const h of history.slice(1)) steps.push({ at: h.at.getTime(), service: 'order', what: `order is ${h.status}${h.reason ? ` (${h.reason})` : ''}`, source: 'database' });
-  for (const c of charges) steps.push({ at: c.created_at.getTime(), service: 'payment-provider', what: `charge ${c.id} ${c.status} (€${(c.amount_cents / 100).toFixed(2)})`, source: 'database' });
+  for (const c of charges) steps.push({ at: c.created_at.getTime(), service: 'payment-provider', what: `charge ${c.id} ${c.status} (${euros(c.amount_cents)})`, source: 'database' });
   for (const p of payments) steps.push({ at: p.created_at.getTime(), service: 'payment', what: `payment recorded: ${p.status}${p.reason ? ` (${p.reason})` : ''} after ${p.attempts} provider call${p.attempts === 1 ? '' : 's'}`, source: 'database' });
   for (const n of notifications) steps.push({ at: n.sent_at.getTime(), service: 'notification', what: `email "${n.kind}": ${n.subject}`, source: 'database' });
   for (const d of deadLetters) steps.push({ at: d.dead_lettered_at.getTime(), service: 'dlq', what: `dead letter from ${d.consumer}: ${d.error_kind} — ${d.error_message} (${d.status})`, source: 'database' });
