@@ -4,16 +4,19 @@
  * expectations its verdict is made of. The runner (cli/experiment) interprets it; nothing here
  * touches the lab.
  */
+import type { PartitionScope, ProviderMode } from '../cli/faults/controller.js';
+import type { Stream, ToxicType } from '../cli/faults/types.js';
+import type { MemberAction } from '../cli/runtime/native/member.js';
 
 /** A duration as people write it: '250ms', '10s', '1m'. */
 export type Duration = string;
 
 export type Action =
-  | { kind: 'member'; action: 'kill' | 'stop' | 'start' | 'restart' | 'pause' | 'resume'; target: string; signal?: string }
-  | { kind: 'partition'; service: string; from: 'kafka' | 'postgres' | 'provider' | 'all' }
+  | { kind: 'member'; action: MemberAction; target: string; signal?: string }
+  | { kind: 'partition'; service: string; from: PartitionScope }
   | { kind: 'link'; link: string; enabled: boolean }
-  | { kind: 'toxic'; link: string; toxic: 'latency' | 'timeout' | 'bandwidth' | 'reset_peer' | 'slow_close' | 'limit_data'; attributes: Record<string, number>; stream?: 'upstream' | 'downstream' }
-  | { kind: 'provider'; mode: 'ok' | 'decline' | 'errors' | 'slow' | 'down'; rate?: number; latencyMs?: number }
+  | { kind: 'toxic'; link: string; toxic: ToxicType; attributes: Record<string, number>; stream?: Stream }
+  | { kind: 'provider'; mode: ProviderMode; rate?: number; latencyMs?: number }
   | { kind: 'poison'; topic: string; count: number }
   | { kind: 'rewind'; group: string; topic: string; by: number }
   | { kind: 'kill-partition-leader'; topic: string }
@@ -88,10 +91,10 @@ export const start = (target: string): Action => ({ kind: 'member', action: 'sta
 export const restart = (target: string): Action => ({ kind: 'member', action: 'restart', target });
 export const pause = (target: string): Action => ({ kind: 'member', action: 'pause', target });
 export const resume = (target: string): Action => ({ kind: 'member', action: 'resume', target });
-export const partition = (service: string, from: 'kafka' | 'postgres' | 'provider' | 'all' = 'all'): Action => ({ kind: 'partition', service, from });
+export const partition = (service: string, from: PartitionScope = 'all'): Action => ({ kind: 'partition', service, from });
 export const reconnect = (link: string): Action => ({ kind: 'link', link, enabled: true });
 export const latency = (link: string, ms: number, jitter = 0): Action => ({ kind: 'toxic', link, toxic: 'latency', attributes: { latency: ms, jitter } });
-export const provider = (mode: 'ok' | 'decline' | 'errors' | 'slow' | 'down', options: { rate?: number; latencyMs?: number } = {}): Action => ({ kind: 'provider', mode, ...options });
+export const provider = (mode: ProviderMode, options: { rate?: number; latencyMs?: number } = {}): Action => ({ kind: 'provider', mode, ...options });
 export const poison = (topic: string, count = 1): Action => ({ kind: 'poison', topic, count });
 /** Moves a consumer group's committed offsets back by `by` records per partition: a redelivery storm. */
 export const rewindOffsets = (group: string, topic: string, by: number): Action => ({ kind: 'rewind', group, topic, by });

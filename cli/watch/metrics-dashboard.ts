@@ -5,6 +5,7 @@
  * percentiles from histogram bucket increases over the latency window, gauges as they are now.
  * No I/O here, so every figure is unit-tested from text fixtures.
  */
+import { BREAKER_STATES, type BreakerState } from '../../services/kit/breaker.js';
 import type { ActiveFault } from '../faults/controller.js';
 import type { MemberStatus } from '../runtime/stack.js';
 import type { GroupLag } from './consumer-lag.js';
@@ -61,8 +62,7 @@ export interface Percentiles {
   count: number;
 }
 
-export type BreakerState = 'closed' | 'half-open' | 'open';
-const BREAKER_STATES: readonly BreakerState[] = ['closed', 'half-open', 'open'];
+export type { BreakerState };
 
 export interface MemberView {
   name: string;

@@ -6,7 +6,9 @@
 import { ServiceError } from './errors.js';
 import type { Metrics } from './metrics.js';
 
-export type BreakerState = 'closed' | 'open' | 'half-open';
+/** The breaker's states, in the order of the `breaker_state` gauge (0, 1, 2): the dashboard reads it back so. */
+export const BREAKER_STATES = ['closed', 'half-open', 'open'] as const;
+export type BreakerState = (typeof BREAKER_STATES)[number];
 
 export class BreakerOpenError extends ServiceError {
   constructor(
@@ -35,7 +37,6 @@ export interface Breaker {
   retryInMs(): number;
 }
 
-const GAUGE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
 
 export function createBreaker(options: BreakerOptions): Breaker {
   const threshold = options.failureThreshold ?? 5;
@@ -51,7 +52,7 @@ export function createBreaker(options: BreakerOptions): Breaker {
     if (next === state) return;
     const previous = state;
     state = next;
-    options.metrics?.breakerState.set({ breaker: options.name }, GAUGE[next]);
+    options.metrics?.breakerState.set({ breaker: options.name }, BREAKER_STATES.indexOf(next));
     options.onStateChange?.(next, previous);
   };
   options.metrics?.breakerState.set({ breaker: options.name }, 0);

@@ -1,5 +1,5 @@
 /** What every service shares. Services import only this and services/events. */
-export { createBreaker, BreakerOpenError, type Breaker, type BreakerState } from './breaker.js';
+export { BREAKER_STATES, createBreaker, BreakerOpenError, type Breaker, type BreakerState } from './breaker.js';
 export { loadConfig, readEnv, type ServiceConfig, type ServiceNeeds } from './config.js';
 export { deadLetterEvent, PauseConsumption, startSagaConsumer, type BatchResult, type HandlerContext, type SagaConsumer } from './consumer.js';
 export { createPool, prepared, withTransaction, type Pool, type PoolClient } from './db.js';
