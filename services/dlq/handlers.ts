@@ -11,7 +11,7 @@
  */
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import { TOPICS } from '../events/index.js';
-import { backoffDelay, CONSUMER_TIMINGS, isConnectionError, messageOf, retry, sleep, type ServiceKit } from '../kit/index.js';
+import { backoffDelay, CONSUMER_TIMINGS, isConnectionError, messageOf, retry, sleep, startLagReporter, type ServiceKit } from '../kit/index.js';
 import { toDeadLetter, type DeadLetter, type DeadLetterKind } from './dead-letter.js';
 import { insertDeadLetters } from './store.js';
 
@@ -121,11 +121,13 @@ export async function startDeadLetterConsumer(kit: ServiceKit, options: DeadLett
   }
 
   await retry(launch, { attempts: 40, initialMs: 200, maxMs: 2000, isRetriable: () => true });
+  const lag = startLagReporter({ kafka: kit.kafka, groupId, topics: [TOPICS.dlqEvents], metrics: kit.metrics });
 
   return {
     async stop() {
       running = false;
       clearTimeout(relaunch);
+      await lag.stop();
       await consumer?.disconnect();
     },
   };

@@ -1,6 +1,5 @@
 /** The dlq service: stores every dead letter from dlq-events and replays them on request. */
-import { TOPICS } from '../events/index.js';
-import { promClient, runService, startLagReporter } from '../kit/index.js';
+import { promClient, runService } from '../kit/index.js';
 import { startDeadLetterConsumer } from './handlers.js';
 import { registerRoutes } from './http.js';
 import { createReplayer } from './replay.js';
@@ -37,7 +36,5 @@ await runService({
       },
     });
     kit.onClose(() => consumer.stop());
-    const lag = startLagReporter({ kafka: kit.kafka, groupId: 'dlq-service', topics: [TOPICS.dlqEvents], metrics: kit.metrics });
-    kit.onClose(() => lag.stop());
   },
 });

@@ -4,16 +4,15 @@
  * for upstreams that are down or slow. No database, no Kafka.
  */
 import { z } from 'zod';
-import { messageOf, promClient, readEnv, runService } from '../kit/index.js';
+import { promClient, readEnv, runService, settingsOrExit } from '../kit/index.js';
 import { createApiDocument } from './api-document.js';
 import { registerRoutes } from './http.js';
 import { createTokenBucket } from './token-bucket.js';
 import { createUpstream } from './upstream.js';
 
 /** The gateway's own settings, on top of the kit's (read before anything starts). */
-function readSettings() {
-  try {
-    return readEnv({
+const settings = settingsOrExit(() =>
+  readEnv({
       /** Average requests per second the API accepts; 0 turns the limit off. */
       RATE_LIMIT_RPS: z.coerce.number().min(0).default(1500),
       /** Requests let through at once after a quiet spell. */
@@ -26,14 +25,8 @@ function readSettings() {
       MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(48),
       /** How long an upstream may take to connect, to answer, and between body chunks. */
       UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
-    });
-  } catch (error) {
-    process.stderr.write(`${messageOf(error)}\n`);
-    process.exit(1);
-  }
-}
-
-const settings = readSettings();
+    }),
+);
 
 await runService({
   needs: { calls: [{ service: 'order', many: true }, { service: 'frontend' }] },

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { callEnvName, SERVICE_ENV } from './env.js';
+import { messageOf } from './errors.js';
 
 export interface ServiceNeeds {
   kafka?: boolean;
@@ -39,6 +40,16 @@ export function readEnv<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEn
     throw new ConfigError(`configuration: ${String(issue.path[0])} ${issue.message}`);
   }
   return result.data;
+}
+
+/** A service's settings, or the process ends at once with what is wrong (exit 1): nothing has started yet. */
+export function settingsOrExit<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    process.stderr.write(`${messageOf(error)}\n`);
+    process.exit(1);
+  }
 }
 
 export function loadConfig(needs: ServiceNeeds, env: NodeJS.ProcessEnv = process.env): ServiceConfig {

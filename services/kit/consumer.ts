@@ -115,6 +115,13 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
     logger.warn({ topic, partition, offset: message.offset, kind, error, attempts: tried, orderId: event.subject ?? undefined }, 'record dead-lettered');
   }
 
+  /** An event the handler dealt with: counted, timed, and a redelivery the inbox absorbed said in the log. */
+  function handled(topic: string, event: SagaEvent, result: 'done' | 'duplicate', seconds: number) {
+    metrics.eventsConsumed.inc({ topic, type: event.type, outcome: result === 'duplicate' ? 'duplicate' : 'processed' });
+    metrics.eventDuration.observe({ type: event.type }, seconds);
+    if (result === 'duplicate') forOrder(logger, event.subject, event.traceparent).info({ eventId: event.id, type: event.type }, 'duplicate delivery ignored (inbox)');
+  }
+
   type Outcome = { kind: 'done' } | { kind: 'paused'; resumeInMs: number } | { kind: 'stopped' };
   const done: Outcome = { kind: 'done' };
 
@@ -134,8 +141,7 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
           throw error;
         }
         const result = await handleSingle(event, { attempt, logger: log, topic, partition, offset: message.offset });
-        metrics.eventsConsumed.inc({ topic, type: event.type, outcome: result === 'duplicate' ? 'duplicate' : 'processed' });
-        metrics.eventDuration.observe({ type: event.type }, Number(process.hrtime.bigint() - started) / 1e9);
+        handled(topic, event, result, Number(process.hrtime.bigint() - started) / 1e9);
         return done;
       } catch (error) {
         if (error instanceof PauseConsumption) return { kind: 'paused', resumeInMs: error.resumeInMs };
@@ -216,8 +222,7 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
           const result = results[index];
           if (result === 'done' || result === 'duplicate' || result === undefined) {
             item.result = result ?? 'done';
-            metrics.eventsConsumed.inc({ topic: batch.topic, type: item.event!.type, outcome: result === 'duplicate' ? 'duplicate' : 'processed' });
-            metrics.eventDuration.observe({ type: item.event!.type }, seconds);
+            handled(batch.topic, item.event!, item.result, seconds);
           } else item.result = result;
         });
       } catch (error) {

@@ -1,6 +1,6 @@
 /** What every service shares. Services import only this and services/events. */
 export { BREAKER_STATES, createBreaker, BreakerOpenError, type Breaker, type BreakerState } from './breaker.js';
-export { loadConfig, readEnv, type ServiceConfig, type ServiceNeeds } from './config.js';
+export { loadConfig, readEnv, settingsOrExit, type ServiceConfig, type ServiceNeeds } from './config.js';
 export { deadLetterEvent, PauseConsumption, startSagaConsumer, type BatchResult, type HandlerContext, type SagaConsumer } from './consumer.js';
 export { createPool, prepared, withTransaction, type Pool, type PoolClient } from './db.js';
 export * from './errors.js';

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Kafka, Producer } from 'kafkajs';
-import { loadConfig, type ServiceConfig, type ServiceNeeds } from './config.js';
+import { loadConfig, settingsOrExit, type ServiceConfig, type ServiceNeeds } from './config.js';
 import { createPool, databaseCheck, migrate, warmPool, type MigrationSource, type Pool } from './db.js';
 import { messageOf } from './errors.js';
 import { createHttpApp, type HealthCheck } from './http.js';
@@ -48,13 +48,7 @@ export interface ServiceDefinition {
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export async function runService(definition: ServiceDefinition): Promise<void> {
-  let config: ServiceConfig;
-  try {
-    config = loadConfig(definition.needs);
-  } catch (error) {
-    process.stderr.write(`${messageOf(error)}\n`);
-    process.exit(1);
-  }
+  const config: ServiceConfig = settingsOrExit(() => loadConfig(definition.needs));
   const logger = createLogger(config);
   const metrics = createMetrics(config);
   const closers: Array<() => Promise<void>> = [];

@@ -48,10 +48,7 @@ export function createNotificationHandler(kit: ServiceKit, consumer: string, onS
       sent.push(...fromThisBatch);
       const told = new Set(fromThisBatch.map((r) => r.causeEventId));
       return events.map((event): BatchResult => {
-        if (!fresh.has(event.id)) {
-          context.logger.info({ eventId: event.id, type: event.type, orderId: event.subject }, 'duplicate delivery ignored (inbox)');
-          return 'duplicate';
-        }
+        if (!fresh.has(event.id)) return 'duplicate';
         if (!told.has(event.id)) context.logger.info({ eventId: event.id, type: event.type, orderId: event.subject }, 'this step was already notified; event ignored');
         return 'done';
       });

@@ -22,10 +22,7 @@ export function createPaymentHandler(kit: ServiceKit, consumer: string, onTermin
       const changes: StatusChange[] = [];
       const cancellations: SagaEvent[] = [];
       const results = events.map((event): BatchResult => {
-        if (!fresh.has(event.id)) {
-          context.logger.info({ eventId: event.id, type: event.type, orderId: event.subject }, 'duplicate delivery ignored (inbox)');
-          return 'duplicate';
-        }
+        if (!fresh.has(event.id)) return 'duplicate';
         const order = orders.get(event.subject!);
         if (!order) {
           // A payment for an order we never stored: nothing to move; say so.

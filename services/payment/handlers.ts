@@ -101,10 +101,8 @@ export function createOrderCreatedHandler(options: PaymentHandlerOptions) {
     const prior = await priorHandling(kit.pool, consumer, events.map((e) => e.id), events.map((e) => e.data.orderId));
     const toCharge: number[] = [];
     events.forEach((event, i) => {
-      if (prior.handled.has(event.id)) {
-        context.logger.info({ eventId: event.id, orderId: event.data.orderId }, 'duplicate delivery ignored (inbox)');
-        results[i] = 'duplicate';
-      } else if (prior.paid.has(event.data.orderId)) {
+      if (prior.handled.has(event.id)) results[i] = 'duplicate';
+      else if (prior.paid.has(event.data.orderId)) {
         context.logger.warn({ eventId: event.id, orderId: event.data.orderId, paymentStatus: prior.paid.get(event.data.orderId) }, 'the order already has a payment; this OrderCreated is ignored');
         results[i] = 'done';
       } else toCharge.push(i);

@@ -1,20 +1,13 @@
 /** The payment service: charges each OrderCreated at the provider and says how it went. */
 import { z } from 'zod';
 import { TOPICS } from '../events/index.js';
-import { createBreaker, messageOf, promClient, readEnv, runService, TransientError } from '../kit/index.js';
+import { createBreaker, promClient, readEnv, runService, settingsOrExit, TransientError } from '../kit/index.js';
 import { createOrderCreatedHandler } from './handlers.js';
 import { registerRoutes } from './http.js';
 import { createProviderClient } from './provider-client.js';
 
 /** PROVIDER_TIMEOUT_MS: how long one charge call may take before its outcome counts as unknown (and is retried). */
-const settings = (() => {
-  try {
-    return readEnv({ PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(2000) });
-  } catch (error) {
-    process.stderr.write(`${messageOf(error)}\n`);
-    process.exit(1);
-  }
-})();
+const settings = settingsOrExit(() => readEnv({ PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(2000) }));
 
 /**
  * Calls per event before it is dead-lettered. More than the breaker's threshold on purpose: a short
