@@ -1,7 +1,7 @@
 import { defineCommand, intOption, collect } from '../lib/command.js';
 import { formatDuration } from '../lib/duration.js';
 import { color, note, say, sayJson } from '../lib/output.js';
-import { AlreadyUpError, chooseRuntime, defaultStackOptions, parseScale, startStack, type RuntimeChoice, type UpProgress } from '../runtime/index.js';
+import { AlreadyUpError, chooseRuntime, defaultStackOptions, parseScale, startStack, type RuntimeChoice, type Stack, type StackStatus, type UpProgress } from '../runtime/index.js';
 import { addresses, memberTable, stateColor } from './shared.js';
 
 const port = (flag: string) => intOption(flag, { min: 1, max: 65535 });
@@ -48,31 +48,28 @@ export default defineCommand({
         note(`  ${mark} ${event.member.name.padEnd(18)} ${stateColor(event.member)}  ${color.dim(formatDuration(event.elapsedMs))}`);
       }
     };
+    /** The members and addresses of the lab (or its status as JSON), between a heading and a closing line. */
+    const show = async (stack: Stack, heading: (status: StackStatus) => string | undefined, closing?: string) => {
+      const status = await stack.status();
+      if (opts.json) return sayJson(status);
+      const first = heading(status);
+      if (first) say(first);
+      say(memberTable(status.members));
+      say();
+      say(addresses(stack.plan));
+      if (closing) {
+        say();
+        say(closing);
+      }
+    };
     try {
       const stack = await startStack(options, { runtime, onProgress, signal: context.signal });
-      const status = await stack.status();
-      if (opts.json) sayJson(status);
-      else {
-        say(memberTable(status.members));
-        say();
-        say(addresses(stack.plan));
-        say();
-        say(`${color.green('the lab is up')} in ${formatDuration(Date.now() - started)} — next: ${color.bold('pizza-lab order --follow')}, ${color.bold('pizza-lab status')}, ${color.bold('pizza-lab down')}`);
-      }
+      await show(stack, () => undefined, `${color.green('the lab is up')} in ${formatDuration(Date.now() - started)} — next: ${color.bold('pizza-lab order --follow')}, ${color.bold('pizza-lab status')}, ${color.bold('pizza-lab down')}`);
       return 0;
     } catch (error) {
-      if (error instanceof AlreadyUpError) {
-        const status = await error.lab.status();
-        if (opts.json) sayJson(status);
-        else {
-          say(`the lab is already up (${status.runtime} runtime):`);
-          say(memberTable(status.members));
-          say();
-          say(addresses(error.lab.plan));
-        }
-        return 0;
-      }
-      throw error;
+      if (!(error instanceof AlreadyUpError)) throw error;
+      await show(error.lab, (status) => `the lab is already up (${status.runtime} runtime):`);
+      return 0;
     }
   },
 });

@@ -2,7 +2,7 @@
  * Kafka administration the lab needs on either runtime: creating the saga's topics up front
  * (consumers cannot subscribe to a topic that does not exist yet on KRaft).
  */
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { StackPlan } from './stack-spec.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -21,47 +21,39 @@ export async function ensureTopics(plan: StackPlan, timeoutMs = 30_000): Promise
   const deadline = Date.now() + timeoutMs;
   const created: string[] = [];
   for (;;) {
+    const admin = toolsKafka(plan.endpoints.kafka).admin();
     try {
-      created.push(...(await createMissingTopics(plan)));
-      if (await everyPartitionLed(plan)) return created;
+      await admin.connect();
+      created.push(...(await createMissingTopics(admin, plan)));
+      if (await everyPartitionLed(admin, plan)) return created;
     } catch (error) {
       if (Date.now() > deadline) throw error;
+    } finally {
+      await admin.disconnect().catch(() => {});
     }
     if (Date.now() > deadline) throw new Error(`the topics have partitions without a leader after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 
-async function everyPartitionLed(plan: StackPlan): Promise<boolean> {
-  const admin = toolsKafka(plan.endpoints.kafka).admin();
-  await admin.connect();
-  try {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [...plan.topics.names] });
-    return topics.every((t) => t.partitions.length === plan.topics.partitions && t.partitions.every((p) => p.leader >= 0 && p.isr.length >= Math.min(2, plan.topics.replicationFactor)));
-  } finally {
-    await admin.disconnect();
-  }
+async function everyPartitionLed(admin: Admin, plan: StackPlan): Promise<boolean> {
+  const { topics } = await admin.fetchTopicMetadata({ topics: [...plan.topics.names] });
+  return topics.every((t) => t.partitions.length === plan.topics.partitions && t.partitions.every((p) => p.leader >= 0 && p.isr.length >= Math.min(2, plan.topics.replicationFactor)));
 }
 
-async function createMissingTopics(plan: StackPlan): Promise<string[]> {
-  const admin = toolsKafka(plan.endpoints.kafka).admin();
-  await admin.connect();
-  try {
-    const existing = new Set(await admin.listTopics());
-    const missing = plan.topics.names.filter((name) => !existing.has(name));
-    if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: false,
-        topics: missing.map((topic) => ({
-          topic,
-          numPartitions: plan.topics.partitions,
-          replicationFactor: plan.topics.replicationFactor,
-          configEntries: plan.topics.replicationFactor > 1 ? [{ name: 'min.insync.replicas', value: '2' }] : [],
-        })),
-      });
-    }
-    return missing;
-  } finally {
-    await admin.disconnect();
+async function createMissingTopics(admin: Admin, plan: StackPlan): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = plan.topics.names.filter((name) => !existing.has(name));
+  if (missing.length > 0) {
+    await admin.createTopics({
+      waitForLeaders: false,
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions: plan.topics.partitions,
+        replicationFactor: plan.topics.replicationFactor,
+        configEntries: plan.topics.replicationFactor > 1 ? [{ name: 'min.insync.replicas', value: '2' }] : [],
+      })),
+    });
   }
+  return missing;
 }

@@ -7,6 +7,7 @@
 import { ALL_TOPICS, TOPIC_PARTITIONS } from '../../services/events/index.js';
 import { callEnvName, SERVICE_ENV } from '../../services/kit/env.js';
 import { UsageError } from '../lib/errors.js';
+import type { MemberKind } from './native/member.js';
 
 export type Dependency = 'kafka' | 'postgres';
 
@@ -276,6 +277,23 @@ export function portsOf(plan: StackPlan): { port: number; owner: string; flag?: 
   for (const p of plan.proxies) ports.push({ port: Number(p.listen.split(':').pop()), owner: `link ${p.name}`, flag: '--port-base' });
   for (const i of plan.instances) ports.push({ port: i.port, owner: i.member, flag: i.service === 'gateway' ? '--gateway-port' : '--port-base' });
   return ports;
+}
+
+export interface PlannedMember {
+  name: string;
+  kind: MemberKind;
+  address: string;
+}
+
+/** Every member of the plan, in the order `status` lists them under both runtimes. */
+export function plannedMembers(plan: StackPlan): PlannedMember[] {
+  const at = (port: number) => `${plan.host}:${port}`;
+  return [
+    { name: 'postgres', kind: 'postgres', address: at(plan.options.ports.postgres) },
+    ...plan.brokers.map((b): PlannedMember => ({ name: b.member, kind: 'kafka', address: at(b.toolsPort) })),
+    { name: 'fault-proxy', kind: 'fault-proxy', address: at(plan.options.ports.faultApi) },
+    ...plan.instances.map((i): PlannedMember => ({ name: i.member, kind: i.service === 'gateway' ? 'gateway' : 'service', address: at(i.port) })),
+  ];
 }
 
 /** Parses `--scale order=3,payment=2` (or repeated flags). */

@@ -5,8 +5,8 @@
  */
 import { constants } from 'node:os';
 import type Docker from 'dockerode';
-import type { MemberKind, MemberState, MemberStatus } from '../native/member.js';
-import type { StackPlan } from '../stack-spec.js';
+import type { MemberState, MemberStatus } from '../native/member.js';
+import type { PlannedMember } from '../stack-spec.js';
 
 export const LABELS = {
   /** Set by the generated compose file on every member's container (compose-file.ts). */
@@ -22,22 +22,6 @@ export const LABELS = {
 /** Compose services named after the image they run rather than after the member they are. */
 const SERVICE_ALIASES: Readonly<Record<string, string>> = { toxiproxy: 'fault-proxy', nginx: 'gateway' };
 
-export interface PlannedMember {
-  name: string;
-  kind: MemberKind;
-  address: string;
-}
-
-/** Every member of the plan, in the order `status` lists them under both runtimes. */
-export function plannedMembers(plan: StackPlan): PlannedMember[] {
-  const at = (port: number) => `${plan.host}:${port}`;
-  return [
-    { name: 'postgres', kind: 'postgres', address: at(plan.options.ports.postgres) },
-    ...plan.brokers.map((b): PlannedMember => ({ name: b.member, kind: 'kafka', address: at(b.toolsPort) })),
-    { name: 'fault-proxy', kind: 'fault-proxy', address: at(plan.options.ports.faultApi) },
-    ...plan.instances.map((i): PlannedMember => ({ name: i.member, kind: i.service === 'gateway' ? 'gateway' : 'service', address: at(i.port) })),
-  ];
-}
 
 /**
  * The member a container is: the member label the generated compose file sets; else its compose

@@ -15,10 +15,10 @@ import { signalName, type MemberAction, type MemberStatus } from '../native/memb
 import type { UpProgress } from '../native/native-stack.js';
 import { checkPorts, requireChecks } from '../native/prerequisites.js';
 import type { LogOptions, Stack, StackStatus } from '../stack.js';
-import { planStack, type StackOptions, type StackPlan } from '../stack-spec.js';
+import { plannedMembers, planStack, portsOf, type PlannedMember, type StackOptions, type StackPlan } from '../stack-spec.js';
 import { COMPOSE_PROJECT, writeComposeFiles } from './compose-file.js';
 import { composePaths, forgetComposeLab, readComposeRecord, recordComposeLab, type ComposeRecord } from './compose-home.js';
-import { LABELS, memberNameOf, memberStatusOf, plannedMembers, type PlannedMember } from './compose-members.js';
+import { LABELS, memberNameOf, memberStatusOf } from './compose-members.js';
 import { connectEngine, contextSocket, engineError, requireComposeV2, runCompose } from './docker-engine.js';
 
 export interface ComposeStackOptions {
@@ -280,12 +280,7 @@ export interface ComposeUpOptions extends ComposeStackOptions {
 
 /** Ports the compose file publishes for the plan, checked before a first start for one-line errors. */
 function publicPorts(plan: StackPlan) {
-  return [
-    { port: plan.options.ports.gateway, owner: 'gateway', flag: '--gateway-port' },
-    ...plan.brokers.map((b) => ({ port: b.toolsPort, owner: `${b.member} (tools listener)`, flag: '--kafka-port' })),
-    { port: plan.options.ports.postgres, owner: 'postgres', flag: '--postgres-port' },
-    { port: plan.options.ports.faultApi, owner: 'fault API', flag: '--fault-port' },
-  ];
+  return portsOf(plan).filter((p) => p.flag !== '--port-base');
 }
 
 /**

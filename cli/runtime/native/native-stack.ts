@@ -9,7 +9,7 @@ import { LabError, StackNotRunningError } from '../../lib/errors.js';
 import { distPath } from '../../lib/paths.js';
 import { lastLines } from '../../lib/wait.js';
 import { type LogOptions, type Stack, type StackStatus } from '../stack.js';
-import { defaultStackOptions, planStack, portsOf, type StackOptions, type StackPlan } from '../stack-spec.js';
+import { defaultStackOptions, plannedMembers, planStack, portsOf, type StackOptions, type StackPlan } from '../stack-spec.js';
 import { homePaths, readOptions, readState, readSupervisor, recordedProcesses, writeJsonAtomic, type HomePaths, type StateFile, type SupervisorInfo } from './home.js';
 import { ensureKafka, type SetupProgress } from './kafka-dist.js';
 import type { MemberAction, MemberStatus } from './member.js';
@@ -249,10 +249,7 @@ function readTail(file: string, bytes = 64 * 1024): string {
 /** Member names a lab has, for "unknown member" errors: the stack's members and the supervisor. */
 export function logNames(plan: StackPlan, state: StateFile | undefined): string[] {
   const names = state?.members.map((m) => m.name) ?? [];
-  if (names.length === 0) {
-    names.push('postgres', ...plan.brokers.map((b) => b.member), 'fault-proxy', ...plan.instances.map((i) => i.member));
-  }
-  return [...names, 'supervisor'];
+  return [...(names.length > 0 ? names : plannedMembers(plan).map((m) => m.name)), 'supervisor'];
 }
 
 /** Prints a member's log file (the last `lines`), then with `follow` keeps printing what is appended. */
