@@ -1,4 +1,5 @@
 import { ALL_TOPICS } from '../../services/events/index.js';
+import { ALL_CONSUMER_GROUPS } from '../../services/kit/groups.js';
 import { actionContext, performAction } from '../experiment/actions.js';
 import { createFaultController, describeProvider, describeToxic, PARTITION_SCOPES, PROVIDER_MODES, type FaultController, type PartitionScope, type ProviderMode } from '../faults/controller.js';
 import type { Stream, ToxicConfig } from '../faults/types.js';
@@ -172,7 +173,7 @@ const subcommands: CommandSpec[] = [
   defineCommand({
     name: 'rewind',
     description: "move a service's consumer group back on a topic: events it already handled are delivered again",
-    arguments: [{ name: 'group', description: 'order-service, payment-service, notification-service or dlq-service', required: true, choices: ['order-service', 'payment-service', 'notification-service', 'dlq-service'] }],
+    arguments: [{ name: 'group', description: ALL_CONSUMER_GROUPS.join(', '), required: true, choices: ALL_CONSUMER_GROUPS }],
     options: [
       { flags: '--topic <topic>', description: 'the topic to rewind on', choices: ALL_TOPICS },
       { flags: '--by <n>', description: 'records per partition to go back', parse: intOption('--by', { min: 1 }), default: 50 },

@@ -3,33 +3,20 @@
  * outbox is empty, and every service's consumer group has read everything on its topics.
  */
 import type pg from 'pg';
-import { ALL_TOPICS } from '../../services/events/index.js';
+import { ALL_CONSUMER_GROUPS } from '../../services/kit/groups.js';
 import { toolsKafka } from '../runtime/kafka-admin.js';
 import type { StackPlan } from '../runtime/stack-spec.js';
 import { countOrdersByState, outboxBacklog } from '../verify/gather.js';
+import { readGroupLag } from '../watch/consumer-lag.js';
 
-const SERVICE_GROUPS = ['order-service', 'payment-service', 'notification-service', 'dlq-service'];
 
-/** Unread records per consumer group, over the saga topics it has offsets on. */
+/** Unread records per consumer group, over the topics it has committed offsets on. */
 async function consumerLag(plan: StackPlan): Promise<Record<string, number>> {
   const admin = toolsKafka(plan.endpoints.kafka).admin();
   await admin.connect();
   try {
-    const highs = new Map<string, Map<number, number>>();
-    for (const topic of ALL_TOPICS) highs.set(topic, new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)])));
     const lag: Record<string, number> = {};
-    for (const group of SERVICE_GROUPS) {
-      const offsets = await admin.fetchOffsets({ groupId: group, topics: [...ALL_TOPICS] });
-      lag[group] = 0;
-      for (const topic of offsets) {
-        // A group only has offsets on the topics it reads; -1 on all partitions means "not subscribed".
-        if (topic.partitions.every((p) => Number(p.offset) < 0)) continue;
-        for (const p of topic.partitions) {
-          const high = highs.get(topic.topic)?.get(p.partition) ?? 0;
-          lag[group] += Math.max(0, high - Math.max(0, Number(p.offset)));
-        }
-      }
-    }
+    for (const group of ALL_CONSUMER_GROUPS) lag[group] = (await readGroupLag(admin, group)).reduce((n, topic) => n + topic.lag, 0);
     return lag;
   } finally {
     await admin.disconnect();

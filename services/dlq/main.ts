@@ -1,5 +1,5 @@
 /** The dlq service: stores every dead letter from dlq-events and replays them on request. */
-import { promClient, runService } from '../kit/index.js';
+import { CONSUMER_GROUPS, promClient, runService } from '../kit/index.js';
 import { startDeadLetterConsumer } from './handlers.js';
 import { registerRoutes } from './http.js';
 import { createReplayer } from './replay.js';
@@ -30,7 +30,7 @@ await runService({
     registerRoutes(app, kit, replayer);
 
     const consumer = await startDeadLetterConsumer(kit, {
-      groupId: 'dlq-service',
+      groupId: CONSUMER_GROUPS.dlq,
       onStored: (stored) => {
         for (const { topic, kind } of stored) deadLetters.inc({ topic, kind });
       },

@@ -7,6 +7,7 @@ export * from './errors.js';
 export { errorResponses, errorSchema, toErrorResponse, BODY_LIMIT_BYTES, type ErrorBody } from './http.js';
 export { stableUuid } from './ids.js';
 export { claimEvents } from './inbox.js';
+export { ALL_CONSUMER_GROUPS, CONSUMER_GROUPS, type ConsumerGroup } from './groups.js';
 export { startLagReporter } from './lag.js';
 export { CONSUMER_TIMINGS, createKafka, createProducer, sendPartitioned, type PartitionedRecord } from './kafka.js';
 export { forOrder, type Logger } from './logger.js';

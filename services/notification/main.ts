@@ -1,6 +1,6 @@
 /** The notification service: one email per saga step per order, and a NotificationSent event for each. */
 import { TOPICS, type EventType } from '../events/index.js';
-import { promClient, runService } from '../kit/index.js';
+import { CONSUMER_GROUPS, promClient, runService } from '../kit/index.js';
 import { NOTIFICATION_KIND_OF } from './email.js';
 import { createNotificationHandler } from './handlers.js';
 import { registerRoutes } from './http.js';
@@ -15,7 +15,7 @@ await runService({
 
     registerRoutes(app, kit);
 
-    const group = 'notification-service';
+    const group = CONSUMER_GROUPS.notification;
     await kit.consume({
       groupId: group,
       topics: [TOPICS.orderEvents, TOPICS.paymentEvents],

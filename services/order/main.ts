@@ -1,6 +1,6 @@
 /** The order service: the public order API, the saga's state, and its outbox. */
 import { TOPICS } from '../events/index.js';
-import { promClient, runService } from '../kit/index.js';
+import { CONSUMER_GROUPS, promClient, runService } from '../kit/index.js';
 import { createPaymentHandler } from './handlers.js';
 import { registerRoutes } from './http.js';
 import { createMenuClient } from './menu-client.js';
@@ -25,7 +25,7 @@ await runService({
     const menu = createMenuClient({ baseUrls: kit.config.upstreams.frontend!, logger: kit.logger });
     registerRoutes(app, kit, { menu, onCreated: () => created.inc() });
 
-    const group = 'order-service';
+    const group = CONSUMER_GROUPS.order;
     await kit.consume({
       groupId: group,
       topics: [TOPICS.paymentEvents],

@@ -1,7 +1,7 @@
 /** The payment service: charges each OrderCreated at the provider and says how it went. */
 import { z } from 'zod';
 import { TOPICS } from '../events/index.js';
-import { createBreaker, promClient, readEnv, runService, settingsOrExit, TransientError } from '../kit/index.js';
+import { CONSUMER_GROUPS, createBreaker, promClient, readEnv, runService, settingsOrExit, TransientError } from '../kit/index.js';
 import { createOrderCreatedHandler } from './handlers.js';
 import { registerRoutes } from './http.js';
 import { createProviderClient } from './provider-client.js';
@@ -44,7 +44,7 @@ await runService({
 
     registerRoutes(app, kit);
 
-    const group = 'payment-service';
+    const group = CONSUMER_GROUPS.payment;
     await kit.consume({
       groupId: group,
       topics: [TOPICS.orderEvents],
