@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { defineCommand, durationOption, intOption } from '../lib/command.js';
-import { color, errColor, say, sayJson, visibleWidth } from '../lib/output.js';
+import { color, errColor, say, sayJson, statusLine, visibleWidth } from '../lib/output.js';
 import { labHome } from '../lib/paths.js';
 import { countOutcomes, DEFAULT_MAX_IN_FLIGHT, DEFAULT_REQUEST_TIMEOUT_MS, formatLiveLine, formatLoadSummary, runLoad, writeLedger, type LoadEndpoint, type LoadSnapshot } from '../load/index.js';
 import { requireStack } from '../runtime/index.js';
@@ -15,21 +15,20 @@ const ledgerName = () => `load-${new Date().toISOString().replace(/[:.]/g, '-')}
 /** Progress on stderr: one line rewritten in place on a terminal, a line every 5 s otherwise. */
 function progress() {
   const tty = Boolean(process.stderr.isTTY);
-  let shown = false;
+  const status = statusLine();
   return {
     tick(snapshot: LoadSnapshot) {
       const line = formatLiveLine(snapshot, errColor);
       if (tty) {
         const width = Math.max(20, (process.stderr.columns ?? 120) - 1);
         // A line wider than the terminal wraps, and "\r" would then rewrite only its last part.
-        process.stderr.write(`\r\u001b[2K${visibleWidth(line) > width ? formatLiveLine(snapshot).slice(0, width) : line}`);
-        shown = true;
+        status.show(visibleWidth(line) > width ? formatLiveLine(snapshot).slice(0, width) : line);
       } else if (Math.round(snapshot.elapsedMs / 1000) % 5 === 0 || snapshot.draining) {
         process.stderr.write(`${line}\n`);
       }
     },
     done() {
-      if (shown) process.stderr.write('\r\u001b[2K');
+      status.clear();
     },
   };
 }

@@ -5,7 +5,7 @@ import { QUICK_FACTOR, runScenario, type RunEvent } from '../experiment/runner.j
 import { defineCommand, intOption } from '../lib/command.js';
 import { formatDuration } from '../lib/duration.js';
 import { LabError, UsageError } from '../lib/errors.js';
-import { color, note, renderTable, say, sayJson } from '../lib/output.js';
+import { color, note, renderTable, say, sayJson, statusLine } from '../lib/output.js';
 import { requireStack } from '../runtime/index.js';
 
 const names = () => SCENARIOS.map((s) => s.name).join(', ');
@@ -38,8 +38,9 @@ function stamp(date = new Date()): string {
 function liveView(json: boolean) {
   const live = process.stderr.isTTY && !json;
   let lastPrinted = 0;
-  const clear = () => live && process.stderr.write('\r\u001b[2K');
-  return (event: RunEvent) => {
+  const status = statusLine();
+  const clear = () => status.clear();
+  const onEvent = (event: RunEvent) => {
     if (json) return;
     if (event.type === 'phase') {
       clear();
@@ -51,15 +52,16 @@ function liveView(json: boolean) {
       const o = event.orders;
       const l = event.load;
       const line = `${(event.elapsedMs / 1000).toFixed(0).padStart(3)}/${(event.totalMs / 1000).toFixed(0)} s  faults: ${event.faults.length ? color.red(event.faults.join(', ')) : color.green('none')}  orders: ${color.yellow(`${o.PENDING_PAYMENT} pending`)} ${color.green(`${o.PAID} paid`)} ${color.dim(`${o.CANCELLED} cancelled`)}${l ? `  POST p99 ${l.p99.toFixed(0)} ms  errors ${l.errors}  dropped ${l.dropped}` : ''}`;
-      if (live) process.stderr.write(`\r\u001b[2K${line.slice(0, (process.stderr.columns ?? 120) + 40)}`);
+      if (live) status.show(line.slice(0, (process.stderr.columns ?? 120) + 40));
       else if (event.elapsedMs - lastPrinted >= 5000) {
         lastPrinted = event.elapsedMs;
         note(line);
       }
     } else if (event.type === 'settle' && live) {
-      process.stderr.write(`\r\u001b[2K  settling: ${event.state.pending} pending, outbox ${event.state.backlog}, consumer lag ${event.state.lag}`);
+      status.show(`  settling: ${event.state.pending} pending, outbox ${event.state.backlog}, consumer lag ${event.state.lag}`);
     }
   };
+  return { onEvent, clear };
 }
 
 const list = defineCommand({
@@ -122,8 +124,9 @@ export default defineCommand({
     const reportDir = (opts.report as string | undefined) ?? join('reports', `${scenario.name}-${stamp()}`);
     const json = Boolean(opts.json);
     if (!json) note(`${color.bold(scenario.name)} — ${scenario.summary}${opts.quick ? color.dim(' (quick)') : ''}`);
-    const journal = await runScenario({ stack, scenario, quick: Boolean(opts.quick), seed: opts.seed as number | undefined, signal: context.signal, onEvent: liveView(json) });
-    if (process.stderr.isTTY && !json) process.stderr.write('\r\u001b[2K');
+    const view = liveView(json);
+    const journal = await runScenario({ stack, scenario, quick: Boolean(opts.quick), seed: opts.seed as number | undefined, signal: context.signal, onEvent: view.onEvent });
+    view.clear();
     if (journal.run.interrupted) throw new LabError('interrupted — every fault was healed', { exitCode: 130 });
     const files = await writeReport(journal, reportDir);
     const verdict = journal.verdict!;

@@ -1,5 +1,5 @@
 import { defineCommand } from '../lib/command.js';
-import { color, note, say } from '../lib/output.js';
+import { color, note, say, statusLine } from '../lib/output.js';
 import { ensureKafka } from '../runtime/native/kafka-dist.js';
 
 export default defineCommand({
@@ -9,16 +9,14 @@ export default defineCommand({
   examples: ['pizza-lab setup'],
   async action() {
     const live = process.stderr.isTTY;
-    let last = '';
+    const status = statusLine();
     const dist = await ensureKafka((event) => {
       if (event.step === 'done') return;
       const text = event.jars !== undefined && event.jars > 0 ? `${event.message} (${event.jars} jars)` : event.message;
-      if (live) {
-        process.stderr.write(`\r\u001b[2K  ${color.dim(text.slice(0, (process.stderr.columns ?? 80) - 3))}`);
-        last = text;
-      } else if (event.step !== 'download' || event.jars === 0 || (event.jars ?? 0) % 10 === 0) note(`  ${text}`);
+      if (live) status.show(`  ${color.dim(text.slice(0, (process.stderr.columns ?? 80) - 3))}`);
+      else if (event.step !== 'download' || event.jars === 0 || (event.jars ?? 0) % 10 === 0) note(`  ${text}`);
     });
-    if (live && last) process.stderr.write('\r\u001b[2K');
+    status.clear();
     say(`${color.green('✓')} Apache Kafka 3.9.1 ready (${dist.source})`);
     return 0;
   },

@@ -69,6 +69,21 @@ export function sayJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** A progress line on stderr rewritten in place (on a terminal): `show` replaces it, `clear` removes it. */
+export function statusLine(stream: NodeJS.WriteStream = process.stderr) {
+  let shown = false;
+  return {
+    show(text: string) {
+      stream.write(`\r\u001b[2K${text}`);
+      shown = true;
+    },
+    clear() {
+      if (shown) stream.write('\r\u001b[2K');
+      shown = false;
+    },
+  };
+}
+
 /** A progress note on stderr, so that stdout stays clean for --json and pipes. */
 export function note(text: string): void {
   process.stderr.write(`${text}\n`);
