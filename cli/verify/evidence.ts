@@ -3,6 +3,8 @@
  * (what the clients were told), every service's records (what the system did), every event read
  * back from Kafka (what the services said to each other), and when each fault began and ended.
  */
+import type { LatencySummary } from '../load/latency.js';
+import type { LedgerOutcome } from '../load/ledger.js';
 import type { EventType, OrderState } from '../../services/events/index.js';
 
 export interface LedgerRecord {
@@ -12,11 +14,8 @@ export interface LedgerRecord {
   finishedAt?: number;
   /** HTTP status; 0 when no answer came (timeout, reset, refused). */
   status: number;
-  /**
-   * What the client can know: accepted (2xx with an order id), rejected (nothing can have been
-   * created: a 4xx, or no connection), unknown (no answer, or a 5xx that may hide a committed order).
-   */
-  outcome: 'accepted' | 'rejected' | 'unknown';
+  /** What the client can know of the request (see LedgerOutcome). */
+  outcome: LedgerOutcome;
   orderId?: string;
 }
 
@@ -68,7 +67,7 @@ export interface FaultWindow {
 }
 
 export interface LoadSummary {
-  latencyMs: { p50: number; p90: number; p95: number; p99: number; max: number };
+  latencyMs: Pick<LatencySummary, 'p50' | 'p90' | 'p95' | 'p99' | 'max'>;
   errorsByStatus: Record<string, number>;
   achievedRate: number;
   rateOffered: number;
