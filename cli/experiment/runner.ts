@@ -7,7 +7,7 @@
 import { DECLINING_PAYMENT_METHOD, PAYMENT_METHODS } from '../../services/events/index.js';
 import type { Action, Scenario, TimelineStep } from '../../scenarios/dsl.js';
 import { LabError, messageOf } from '../lib/errors.js';
-import { parseDuration } from '../lib/duration.js';
+import { formatDuration, parseDuration } from '../lib/duration.js';
 import { runLoad, type LoadResult } from '../load/index.js';
 import type { Stack } from '../runtime/stack.js';
 import { checkEvidence, type Verdict } from '../verify/checker.js';
@@ -257,6 +257,10 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
     settled = await waitUntilSettled(stack.plan, db, t0, { timeoutMs: settleFor, signal: options.signal, onPoll: (state) => emit({ type: 'settle', state }) });
   }
   journal.settle = { settled: settled.settled, ms: Date.now() - settleStarted, state: settled.state };
+  if (!settled.settled) {
+    const { pending, backlog, lag } = settled.state;
+    emit({ type: 'phase', message: `the saga did not settle in ${formatDuration(journal.settle.ms)}: ${pending} order(s) pending, ${backlog} event(s) in outboxes, consumer lag ${lag}` });
+  }
 
   emit({ type: 'phase', message: 'gathering the evidence: the ledger, every service’s tables, every event on Kafka' });
   const keys = journal.ledger.filter((e) => e.outcome === 'unknown').map((e) => e.key);

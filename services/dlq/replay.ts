@@ -9,7 +9,7 @@
  * consumers' inboxes absorb: replay is at least once, never lost.
  */
 import type { Admin } from 'kafkajs';
-import { ConflictError, isConnectionError, messageOf, NotFoundError, sendPartitioned, UnavailableError, withTransaction, type PartitionedRecord, type ServiceKit } from '../kit/index.js';
+import { ConflictError, isConnectionError, messageOf, NotFoundError, UnavailableError, withTransaction, type OutgoingRecord, type ServiceKit } from '../kit/index.js';
 import { isReplayable, replayRecord } from './dead-letter.js';
 import { lockForReplay, markReplayed, resolveIds, storedIds, type StoredDeadLetter } from './store.js';
 
@@ -89,16 +89,15 @@ export function createReplayer(kit: ServiceKit, onReplayed: (count: number) => v
         same.push(letter);
         byRecord.set(`${topic}|${partition}|${offset}`, same);
       }
-      const records: PartitionedRecord[] = [...byRecord.values()].map((same) => {
+      const records: OutgoingRecord[] = [...byRecord.values()].map((same) => {
         const { topic, partition } = same[0]!.origin;
         const { key, value, headers } = replayRecord(same[0]!, same.map((l) => l.consumer));
         return { topic, partition, key, value, headers };
       });
       const replayedTopics = new Set(records.map((r) => r.topic));
       try {
-        const acked = await sendPartitioned(kit.producer, records);
-        const missing = records.filter((r) => !acked.has(`${r.topic}/${r.partition}`));
-        if (missing.length > 0) throw new Error(`${missing.length} record(s) were not acknowledged`);
+        const { unacked } = await kit.publisher.publish(records);
+        if (unacked.length > 0) throw new Error(`Kafka did not acknowledge ${unacked.join(', ')}`);
       } catch (error) {
         throw new UnavailableError(`Kafka did not take the records (${messageOf(error)}); they stay stored`, { cause: error });
       }

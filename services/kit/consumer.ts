@@ -11,11 +11,11 @@
  *     instead of burning retries.
  * Offsets are committed only for records fully handled; redeliveries are absorbed by the inbox.
  */
-import type { Batch, Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Batch, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { createEvent, decodeEvent, encodeEvent, headersOf, isForGroup, recordValue, type DeadLettered, type EventType, type SagaEvent, type Topic } from '../events/index.js';
 import { isConnectionError, isRetriable, messageOf, ServiceError } from './errors.js';
 import { stableUuid } from './ids.js';
-import { CONSUMER_TIMINGS } from './kafka.js';
+import { CONSUMER_TIMINGS, type Publisher } from './kafka.js';
 import { startLagReporter } from './lag.js';
 import { forOrder, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -59,7 +59,7 @@ export interface SagaConsumerOptions {
    */
   handleBatch: (events: SagaEvent[], context: HandlerContext) => Promise<BatchResult[]>;
   /** Sends dead letters. */
-  producer: Producer;
+  publisher: Publisher;
   logger: Logger;
   metrics: Metrics;
   /** Attempts for transient errors before dead-lettering (first try included). */
@@ -94,7 +94,7 @@ export function deadLetterEvent(args: { service: string; consumer: string; topic
 }
 
 export async function startSagaConsumer(options: SagaConsumerOptions): Promise<SagaConsumer> {
-  const { groupId, metrics, producer } = options;
+  const { groupId, metrics, publisher } = options;
   const logger = options.logger.child({ component: 'consumer', group: groupId });
   const attempts = options.attempts ?? 5;
   const retryInitialMs = options.retryInitialMs ?? 200;
@@ -110,7 +110,8 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
   async function deadLetter(topic: string, partition: number, message: KafkaMessage, kind: DeadLettered['error']['kind'], error: string, tried: number, traceparent?: string) {
     const event = deadLetterEvent({ service: options.service, consumer: groupId, topic, partition, message, kind, error, attempts: tried, traceparent });
     const record = encodeEvent(event);
-    await producer.send({ topic: record.topic, acks: -1, messages: [{ key: record.key, value: record.value, headers: record.headers }] });
+    const { unacked } = await publisher.publish([record]);
+    if (unacked.length > 0) throw new Error(`Kafka did not acknowledge the dead letter on ${unacked[0]}`);
     metrics.deadLettered.inc({ topic, reason: kind });
     logger.warn({ topic, partition, offset: message.offset, kind, error, attempts: tried, orderId: event.subject ?? undefined }, 'record dead-lettered');
   }

@@ -2,7 +2,7 @@
  * Kafka clients for a service, always through the service's own fault-proxy link (the brokers
  * advertise that link to it), logging through the service's logger.
  */
-import { Kafka, logLevel, type LogEntry, type Message, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type LogEntry, type Message, type Producer, type RecordMetadata } from 'kafkajs';
 import type { ServiceConfig } from './config.js';
 import type { Logger } from './logger.js';
 
@@ -47,27 +47,97 @@ export async function createProducer(kafka: Kafka): Promise<Producer> {
   return producer;
 }
 
-export interface PartitionedRecord {
+export interface OutgoingRecord {
   topic: string;
-  partition: number;
+  /** Chosen from the key (the murmur2 kafkajs itself would use) when not given. */
+  partition?: number;
   key: string | null;
   value: string | Buffer | null;
   headers: Record<string, string | Buffer>;
 }
 
+export interface Publisher {
+  /**
+   * Sends the records in one batch. `acked` are those whose partition Kafka acknowledged (in the
+   * order given); `unacked` names the partitions it did not. Only `acked` may count as published.
+   */
+  publish<T extends OutgoingRecord>(records: readonly T[]): Promise<{ acked: T[]; unacked: string[] }>;
+  close(): Promise<void>;
+}
+
+const partitioner = Partitioners.DefaultPartitioner();
+type PartitionMetadata = Parameters<typeof partitioner>[0]['partitionMetadata'];
+
 /**
- * Sends records whose partition is already chosen, in one batch, and returns the topic/partition
- * pairs Kafka acknowledged. Check it: kafkajs 2.2.4 can resolve a batch without sending the
- * partitions that moved to another broker during a retry (a leader failover), so a caller must
- * only count as published what is acknowledged here.
+ * How a service publishes: an idempotent producer, checked partition by partition, and replaced
+ * after any send that Kafka did not wholly acknowledge. Both halves guard against kafkajs 2.2.4:
+ * - during a leader failover it can resolve a batch without having sent the partitions that moved
+ *   to a broker it had already heard from, so every partition's answer is checked;
+ * - a failed send may still have been written (the broker died, or the answer was lost, after the
+ *   append). kafkajs then reuses the batch's sequence numbers, and the next, different batch for
+ *   that partition is refused with OUT_OF_ORDER_SEQUENCE_NUMBER for ever. A new producer (a new
+ *   producer id) starts its sequences afresh. What was written twice is a redelivery, which the
+ *   consumers' inboxes absorb; each partition still receives its records in order.
  */
-export async function sendPartitioned(producer: Producer, records: readonly PartitionedRecord[]): Promise<Set<string>> {
-  const byTopic = new Map<string, Message[]>();
-  for (const r of records) {
-    const list = byTopic.get(r.topic) ?? [];
-    list.push({ key: r.key, value: r.value, headers: r.headers, partition: r.partition });
-    byTopic.set(r.topic, list);
+export async function createPublisher(kafka: Kafka): Promise<Publisher> {
+  let producer: Promise<Producer> | undefined = createProducer(kafka);
+  await producer;
+  const partitionsByTopic = new Map<string, PartitionMetadata>();
+
+  /** A topic's partitions as the partitioner takes them (asked of Kafka once per topic). */
+  async function partitionsOf(topic: string): Promise<PartitionMetadata> {
+    let partitions = partitionsByTopic.get(topic);
+    if (partitions === undefined) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const count = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions.length;
+        partitions = Array.from({ length: count }, (_, i) => ({ partitionId: i, leader: 0, replicas: [], isr: [], partitionErrorCode: 0 }));
+      } finally {
+        await admin.disconnect();
+      }
+      partitionsByTopic.set(topic, partitions);
+    }
+    return partitions;
   }
-  const answers = await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-  return new Set(answers.map((a) => `${a.topicName}/${a.partition}`));
+
+  function discard(): void {
+    const old = producer;
+    producer = undefined;
+    void old?.then((p) => p.disconnect()).catch(() => {});
+  }
+
+  return {
+    async publish(records) {
+      if (records.length === 0) return { acked: [], unacked: [] };
+      const placed: { record: (typeof records)[number]; partition: number }[] = [];
+      for (const record of records) {
+        const partition = record.partition ?? partitioner({ topic: record.topic, partitionMetadata: await partitionsOf(record.topic), message: { key: record.key, value: record.value } });
+        placed.push({ record, partition });
+      }
+      const byTopic = new Map<string, Message[]>();
+      for (const { record, partition } of placed) {
+        const list = byTopic.get(record.topic) ?? [];
+        list.push({ key: record.key, value: record.value, headers: record.headers, partition });
+        byTopic.set(record.topic, list);
+      }
+      let answers: RecordMetadata[];
+      try {
+        const current = (producer ??= createProducer(kafka));
+        answers = await (await current).sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      } catch (error) {
+        discard();
+        throw error;
+      }
+      const acked = new Set(answers.map((a) => `${a.topicName}/${a.partition}`));
+      const unacked = [...new Set(placed.map((p) => `${p.record.topic}/${p.partition}`))].filter((key) => !acked.has(key));
+      if (unacked.length > 0) discard();
+      return { acked: placed.filter((p) => acked.has(`${p.record.topic}/${p.partition}`)).map((p) => p.record), unacked };
+    },
+    async close() {
+      const last = producer;
+      producer = undefined;
+      await (await last?.catch(() => undefined))?.disconnect();
+    },
+  };
 }

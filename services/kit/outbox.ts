@@ -10,12 +10,11 @@
  * transaction: PostgreSQL serialises the commits of notifying transactions on one global lock,
  * which caps a whole database at a few hundred such commits a second.
  */
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { encodeEvent, type SagaEvent } from '../events/index.js';
 import type { ServiceConfig } from './config.js';
 import { afterCommit, prepared } from './db.js';
-import { sendPartitioned } from './kafka.js';
+import type { Publisher } from './kafka.js';
 import { messageOf } from './errors.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -93,9 +92,7 @@ export interface OutboxRelayOptions {
   config: Pick<ServiceConfig, 'databaseUrl' | 'instance' | 'service'>;
   logger: Logger;
   metrics: Metrics;
-  producer: Producer;
-  /** For the topics' partition counts. */
-  kafka: Kafka;
+  publisher: Publisher;
   /** Pool for the backlog gauge (counted every 2 s). */
   pool: pg.Pool;
   batchSize?: number;
@@ -110,7 +107,7 @@ export interface OutboxRelay {
 }
 
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
-  const { config, metrics, producer } = options;
+  const { config, metrics, publisher } = options;
   const logger = options.logger.child({ component: 'outbox-relay' });
   const batchSize = options.batchSize ?? 500;
   const pollMs = options.pollMs ?? 1000;
@@ -190,57 +187,15 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     logger.info('this instance relays the outbox');
   }
 
-  const partitioner = Partitioners.DefaultPartitioner();
-  type PartitionMetadata = Parameters<typeof partitioner>[0]['partitionMetadata'];
-  const partitionsByTopic = new Map<string, PartitionMetadata>();
-  /** The partitions of a topic, as the partitioner takes them (asked of Kafka once): the relay picks each record's partition itself. */
-  async function partitionsOf(topic: string): Promise<PartitionMetadata> {
-    let partitions = partitionsByTopic.get(topic);
-    if (partitions === undefined) {
-      const admin = options.kafka.admin();
-      await admin.connect();
-      try {
-        const count = (await admin.fetchTopicMetadata({ topics: [topic] })).topics[0]!.partitions.length;
-        partitions = Array.from({ length: count }, (_, i) => ({ partitionId: i, leader: 0, replicas: [], isr: [], partitionErrorCode: 0 }));
-      } finally {
-        await admin.disconnect();
-      }
-      partitionsByTopic.set(topic, partitions);
-    }
-    return partitions;
-  }
-
-  /**
-   * Publishes everything in the outbox, a batch at a time; rows leave only once Kafka has
-   * acknowledged their partition. Each record's partition is chosen here (the same murmur2 of the
-   * key kafkajs would use) so that the answer can be checked partition by partition (see
-   * sendPartitioned: without the check, a leader failover can lose records silently).
-   */
+  /** Publishes everything in the outbox, a batch at a time; a row leaves only once Kafka has acknowledged its partition. */
   async function drain(c: pg.Client): Promise<void> {
     for (;;) {
       const { rows } = await c.query<OutboxRow>(nextBatch([batchSize]));
       if (rows.length === 0) return;
-      const topics = new Map<string, PartitionMetadata>();
-      for (const topic of new Set(rows.map((row) => row.topic))) topics.set(topic, await partitionsOf(topic));
-      const byPartition = new Map<string, { topic: string; partition: number; rows: OutboxRow[] }>();
-      for (const row of rows) {
-        const partition = partitioner({ topic: row.topic, partitionMetadata: topics.get(row.topic)!, message: { key: row.event_key, value: row.payload } });
-        const key = `${row.topic}/${partition}`;
-        const group = byPartition.get(key) ?? { topic: row.topic, partition, rows: [] };
-        group.rows.push(row);
-        byPartition.set(key, group);
-      }
-      const acked = await sendPartitioned(
-        producer,
-        [...byPartition.values()].flatMap((group) => group.rows.map((row) => ({ topic: group.topic, partition: group.partition, key: row.event_key, value: row.payload, headers: row.headers }))),
-      );
-      const published = [...byPartition].filter(([key]) => acked.has(key)).flatMap(([, group]) => group.rows);
-      await c.query(removePublished([published.map((r) => r.id)]));
-      for (const row of published) metrics.eventsPublished.inc({ topic: row.topic, type: row.event_type });
-      if (published.length < rows.length) {
-        const missing = [...byPartition.keys()].filter((key) => !acked.has(key));
-        throw new Error(`Kafka did not acknowledge ${missing.join(', ')}; those events stay in the outbox and are sent again`);
-      }
+      const { acked, unacked } = await publisher.publish(rows.map((row) => ({ row, topic: row.topic, key: row.event_key, value: row.payload, headers: row.headers })));
+      await c.query(removePublished([acked.map((r) => r.row.id)]));
+      for (const { row } of acked) metrics.eventsPublished.inc({ topic: row.topic, type: row.event_type });
+      if (unacked.length > 0) throw new Error(`Kafka did not acknowledge ${unacked.join(', ')}; those events stay in the outbox and are sent again`);
       if (rows.length < batchSize) return;
     }
   }

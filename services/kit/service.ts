@@ -6,13 +6,13 @@
  */
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { loadConfig, settingsOrExit, type ServiceConfig, type ServiceNeeds } from './config.js';
 import { createPool, databaseCheck, migrate, warmPool, type MigrationSource, type Pool } from './db.js';
 import { messageOf } from './errors.js';
 import { createHttpApp, type HealthCheck } from './http.js';
 import { startSagaConsumer, type SagaConsumer, type SagaConsumerOptions } from './consumer.js';
-import { createKafka, createProducer } from './kafka.js';
+import { createKafka, createPublisher, type Publisher } from './kafka.js';
 import { startOutboxRelay } from './outbox.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -27,13 +27,14 @@ export interface ServiceKit {
   pool: Pool;
   /** Present when the service needs Kafka. */
   kafka: Kafka;
-  producer: Producer;
+  /** Publishes to Kafka (see createPublisher). */
+  publisher: Publisher;
   /** Registers cleanup run on shutdown, last registered first. */
   onClose(fn: () => Promise<void>): void;
   /** Adds a check to /health. */
   addHealthCheck(name: string, check: HealthCheck): void;
   /** Starts a saga consumer with this service's Kafka, producer, logs and metrics; stopped on shutdown. */
-  consume(options: Omit<SagaConsumerOptions, 'service' | 'kafka' | 'producer' | 'logger' | 'metrics'>): Promise<SagaConsumer>;
+  consume(options: Omit<SagaConsumerOptions, 'service' | 'kafka' | 'publisher' | 'logger' | 'metrics'>): Promise<SagaConsumer>;
 }
 
 export interface ServiceDefinition {
@@ -78,10 +79,10 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
   }
   if (definition.needs.kafka) {
     kit.kafka = createKafka(config, logger);
-    kit.producer = await retry(() => createProducer(kit.kafka), startupRetry);
-    closers.push(() => kit.producer.disconnect());
+    kit.publisher = await retry(() => createPublisher(kit.kafka), startupRetry);
+    closers.push(() => kit.publisher.close());
     kit.consume = async (options) => {
-      const consumer = await startSagaConsumer({ ...options, service: config.service, kafka: kit.kafka, producer: kit.producer, logger, metrics });
+      const consumer = await startSagaConsumer({ ...options, service: config.service, kafka: kit.kafka, publisher: kit.publisher, logger, metrics });
       closers.push(() => consumer.stop());
       return consumer;
     };
