@@ -38,9 +38,6 @@ export interface HandlerContext {
   /** 1 for the first try, 2 for the first retry… */
   attempt: number;
   logger: Logger;
-  topic: string;
-  partition: number;
-  offset: string;
 }
 
 export interface SagaConsumerOptions {
@@ -52,10 +49,11 @@ export interface SagaConsumerOptions {
   /** Event types this consumer acts on; others on its topics are skipped. */
   handles: readonly EventType[];
   /**
-   * Handles a run of events of one partition, in order — ideally in one transaction. Returns one
-   * result per event: 'done', 'duplicate' (the inbox showed it was handled before), or the error of
-   * an event it left untouched (that one is then retried on its own). Throwing means nothing was
-   * done. A retry calls it with that one event.
+   * Handles a run of events — ideally in one transaction — each partition's in their order: the
+   * partitions fetched together come in one call (see coalesce). Returns one result per event:
+   * 'done', 'duplicate' (the inbox showed it was handled before), or the error of an event it left
+   * untouched (that one is then retried on its own). Throwing means nothing was done. A retry
+   * calls it with that one event.
    */
   handleBatch: (events: SagaEvent[], context: HandlerContext) => Promise<BatchResult[]>;
   /** Sends dead letters. */
@@ -93,6 +91,37 @@ export function deadLetterEvent(args: { service: string; consumer: string; topic
   });
 }
 
+/**
+ * Joins the calls made in the same turn of the event loop into one: kafkajs hands over the
+ * partitions of a fetch concurrently, and their first attempts become one batch (one transaction
+ * for the whole fetch instead of one per partition). Each caller gets its own events' results;
+ * if the joined call throws, every caller gets the error (and retries its events on its own).
+ */
+export function coalesce<T, R>(handle: (items: T[]) => Promise<R[]>): (items: T[]) => Promise<R[]> {
+  let queue: { items: T[]; resolve: (results: R[]) => void; reject: (error: unknown) => void }[] = [];
+  const flush = () => {
+    const calls = queue;
+    queue = [];
+    handle(calls.flatMap((c) => c.items)).then(
+      (results) => {
+        let at = 0;
+        for (const call of calls) {
+          call.resolve(results.slice(at, at + call.items.length));
+          at += call.items.length;
+        }
+      },
+      (error: unknown) => {
+        for (const call of calls) call.reject(error);
+      },
+    );
+  };
+  return (items) =>
+    new Promise((resolve, reject) => {
+      if (queue.length === 0) setImmediate(flush);
+      queue.push({ items, resolve, reject });
+    });
+}
+
 export async function startSagaConsumer(options: SagaConsumerOptions): Promise<SagaConsumer> {
   const { groupId, metrics, publisher } = options;
   const logger = options.logger.child({ component: 'consumer', group: groupId });
@@ -100,6 +129,7 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
   const retryInitialMs = options.retryInitialMs ?? 200;
   const retryMaxMs = options.retryMaxMs ?? 5000;
   const handles = new Set(options.handles);
+  const firstAttempt = coalesce((events: SagaEvent[]) => options.handleBatch(events, { attempt: 1, logger }));
   const consumer = options.kafka.consumer({
     groupId,
     ...CONSUMER_TIMINGS,
@@ -141,7 +171,7 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
           earlier = undefined;
           throw error;
         }
-        const result = await handleSingle(event, { attempt, logger: log, topic, partition, offset: message.offset });
+        const result = await handleSingle(event, { attempt, logger: log });
         handled(topic, event, result, Number(process.hrtime.bigint() - started) / 1e9);
         return done;
       } catch (error) {
@@ -211,13 +241,10 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
       } else items.push({ message, event: decoded.event });
     }
     const work = items.filter((i) => i.result === undefined);
-    if (work.length > 1) {
+    if (work.length > 0) {
       const started = process.hrtime.bigint();
       try {
-        const results = await options.handleBatch(
-          work.map((i) => i.event!),
-          { attempt: 1, logger, topic: batch.topic, partition: batch.partition, offset: work[0]!.message.offset },
-        );
+        const results = await firstAttempt(work.map((i) => i.event!));
         const seconds = Number(process.hrtime.bigint() - started) / 1e9 / work.length;
         work.forEach((item, index) => {
           const result = results[index];
