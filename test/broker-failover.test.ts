@@ -44,7 +44,7 @@ describe('three brokers', () => {
   it('broker-failover --quick passes and records how long the partition had no leader', async () => {
     const report = join(home, 'report');
     const result = await runCli(['scenario', 'broker-failover', '--quick', '--report', report], { home, timeoutMs: 240_000 });
-    const journal = JSON.parse(await readFile(join(report, 'journal.json'), 'utf8')) as Journal;
+    const journal = JSON.parse(await readFile(join(report, 'journal.json'), 'utf8').catch(() => expect.fail(`no report was written (exit ${result.code}):\n${result.stdout}${result.stderr}`))) as Journal;
     expect(journal.verdict!.rows.filter((r) => !r.pass), result.stdout + result.stderr).toEqual([]);
     expect(result.code).toBe(0);
     expect(journal.extra.leaderlessMs).toBeGreaterThan(0);

@@ -5,6 +5,7 @@
  * expectation against it, and write the report folder.
  */
 import { DECLINING_PAYMENT_METHOD, PAYMENT_METHODS } from '../../services/events/index.js';
+import { retry } from '../../services/kit/retry.js';
 import type { Action, Scenario, TimelineStep } from '../../scenarios/dsl.js';
 import { LabError, messageOf } from '../lib/errors.js';
 import { formatDuration, parseDuration } from '../lib/duration.js';
@@ -265,7 +266,14 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
   emit({ type: 'phase', message: 'gathering the evidence: the ledger, every service’s tables, every event on Kafka' });
   const keys = journal.ledger.filter((e) => e.outcome === 'unknown').map((e) => e.key);
   const orders = await readOrders(db, t0, keys);
-  const { events, invalidRecords } = await readSagaEvents(stack.plan, t0);
+  // Kafka may still be moving leaders after a broker fault: a failed read is tried again.
+  const { events, invalidRecords } = await retry(() => readSagaEvents(stack.plan, t0), {
+    attempts: 3,
+    initialMs: 1000,
+    maxMs: 3000,
+    isRetriable: () => true,
+    onRetry: ({ error }) => emit({ type: 'phase', message: `reading the events on Kafka failed (${messageOf(error)}); trying again` }),
+  });
   const records = await readServiceRecords(
     db,
     orders.map((o) => o.id),
