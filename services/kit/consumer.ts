@@ -254,8 +254,11 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
           } else item.result = result;
         });
       } catch (error) {
-        // The whole batch failed (its transaction rolled back): every event goes one by one.
-        for (const item of work) item.result = error instanceof Error ? error : new Error(String(error));
+        // The whole batch failed (its transaction rolled back): every event goes one by one. A
+        // transient failure counts as each event's first attempt (its loop waits before the next);
+        // any other may be one event's doing, so each event gets an attempt of its own.
+        const failure = error instanceof Error ? error : new Error(String(error));
+        for (const item of work) item.result = isRetriable(failure) ? failure : undefined;
       }
     }
     for (const item of items) {

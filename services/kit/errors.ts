@@ -74,10 +74,14 @@ export function isConnectionError(error: unknown): boolean {
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|not queryable/i.test(e.message ?? '');
 }
 
-/** Whether trying again may help: our own flag, or a lost connection. Programming errors never are. */
+/** PostgreSQL's "try the transaction again": a serialization failure, a deadlock victim, a lock not available. */
+const TRANSIENT_DB_CODES = new Set(['40001', '40P01', '55P03']);
+
+/** Whether trying again may help: our own flag, a lost connection, or a transaction PostgreSQL asks to retry. Programming errors never are. */
 export function isRetriable(error: unknown): boolean {
   if (error instanceof ServiceError) return error.retriable;
-  return isConnectionError(error);
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return isConnectionError(error) || (typeof code === 'string' && TRANSIENT_DB_CODES.has(code));
 }
 
 export function messageOf(error: unknown): string {
