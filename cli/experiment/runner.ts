@@ -272,6 +272,7 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
     initialMs: 1000,
     maxMs: 3000,
     isRetriable: () => true,
+    signal: options.signal,
     onRetry: ({ error }) => emit({ type: 'phase', message: `reading the events on Kafka failed (${messageOf(error)}); trying again` }),
   });
   const records = await readServiceRecords(

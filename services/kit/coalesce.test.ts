@@ -22,4 +22,10 @@ describe('coalesce', () => {
     const outcomes = await Promise.allSettled([joined([1]), joined([2])]);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
   });
+
+  it('fails every caller when the handler answers fewer results than it was given events', async () => {
+    const joined = coalesce(async (items: number[]) => items.slice(1));
+    const outcomes = await Promise.allSettled([joined([1]), joined([2])]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+  });
 });

@@ -99,25 +99,25 @@ export function deadLetterEvent(args: { service: string; consumer: string; topic
  */
 export function coalesce<T, R>(handle: (items: T[]) => Promise<R[]>): (items: T[]) => Promise<R[]> {
   let queue: { items: T[]; resolve: (results: R[]) => void; reject: (error: unknown) => void }[] = [];
-  const flush = () => {
+  const flush = async () => {
     const calls = queue;
     queue = [];
-    handle(calls.flatMap((c) => c.items)).then(
-      (results) => {
-        let at = 0;
-        for (const call of calls) {
-          call.resolve(results.slice(at, at + call.items.length));
-          at += call.items.length;
-        }
-      },
-      (error: unknown) => {
-        for (const call of calls) call.reject(error);
-      },
-    );
+    const items = calls.flatMap((c) => c.items);
+    try {
+      const results = await handle(items);
+      if (results.length !== items.length) throw new Error(`the batch handler answered ${results.length} results for ${items.length} events`);
+      let at = 0;
+      for (const call of calls) {
+        call.resolve(results.slice(at, at + call.items.length));
+        at += call.items.length;
+      }
+    } catch (error) {
+      for (const call of calls) call.reject(error);
+    }
   };
   return (items) =>
     new Promise((resolve, reject) => {
-      if (queue.length === 0) setImmediate(flush);
+      if (queue.length === 0) setImmediate(() => void flush());
       queue.push({ items, resolve, reject });
     });
 }

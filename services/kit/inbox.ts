@@ -6,10 +6,14 @@ import type pg from 'pg';
 import type { SagaEvent } from '../events/index.js';
 import { prepared } from './db.js';
 
-/** Claims the events for this consumer; returns the ids claimed now (the others were seen before). */
+/**
+ * Claims the events for this consumer; returns the ids claimed now (the others were seen before).
+ * In id order: two instances claiming the same redelivered events (during a rebalance) then wait
+ * for each other in the same order, never in a cycle.
+ */
 const claim = prepared(
   `INSERT INTO inbox (consumer, event_id, event_type, order_id)
-   SELECT $1, e.id, e.type, e.subject FROM unnest($2::text[], $3::text[], $4::text[]) AS e(id, type, subject)
+   SELECT $1, e.id, e.type, e.subject FROM unnest($2::text[], $3::text[], $4::text[]) AS e(id, type, subject) ORDER BY e.id
    ON CONFLICT DO NOTHING
    RETURNING event_id`,
 );

@@ -107,37 +107,51 @@ export async function createPublisher(kafka: Kafka): Promise<Publisher> {
     void old?.then((p) => p.disconnect()).catch(() => {});
   }
 
+  // One send at a time: when a send fails, kafkajs hands its sequence numbers back, and a send
+  // already waiting on the same producer would reuse them for other records — which the broker,
+  // holding the failed batch, would take for a duplicate and drop. So the next send waits, and
+  // starts on the new producer.
+  let queue: Promise<unknown> = Promise.resolve();
+  function oneAtATime<T>(send: () => Promise<T>): Promise<T> {
+    const turn = queue.then(send, send);
+    queue = turn.catch(() => {});
+    return turn;
+  }
+
   return {
-    async publish(records) {
-      if (records.length === 0) return { acked: [], unacked: [] };
-      const placed: { record: (typeof records)[number]; partition: number }[] = [];
-      for (const record of records) {
-        const partition = record.partition ?? partitioner({ topic: record.topic, partitionMetadata: await partitionsOf(record.topic), message: { key: record.key, value: record.value } });
-        placed.push({ record, partition });
-      }
-      const byTopic = new Map<string, Message[]>();
-      for (const { record, partition } of placed) {
-        const list = byTopic.get(record.topic) ?? [];
-        list.push({ key: record.key, value: record.value, headers: record.headers, partition });
-        byTopic.set(record.topic, list);
-      }
-      let answers: RecordMetadata[];
-      try {
-        const current = (producer ??= createProducer(kafka));
-        answers = await (await current).sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-      } catch (error) {
-        discard();
-        throw error;
-      }
-      const acked = new Set(answers.map((a) => `${a.topicName}/${a.partition}`));
-      const unacked = [...new Set(placed.map((p) => `${p.record.topic}/${p.partition}`))].filter((key) => !acked.has(key));
-      if (unacked.length > 0) discard();
-      return { acked: placed.filter((p) => acked.has(`${p.record.topic}/${p.partition}`)).map((p) => p.record), unacked };
-    },
+    publish: (records) => oneAtATime(() => publishNow(records)),
     async close() {
+      await queue;
       const last = producer;
       producer = undefined;
       await (await last?.catch(() => undefined))?.disconnect();
     },
   };
+
+  async function publishNow<T extends OutgoingRecord>(records: readonly T[]): Promise<{ acked: T[]; unacked: string[] }> {
+    if (records.length === 0) return { acked: [], unacked: [] };
+    const placed: { record: (typeof records)[number]; partition: number }[] = [];
+    for (const record of records) {
+      const partition = record.partition ?? partitioner({ topic: record.topic, partitionMetadata: await partitionsOf(record.topic), message: { key: record.key, value: record.value } });
+      placed.push({ record, partition });
+    }
+    const byTopic = new Map<string, Message[]>();
+    for (const { record, partition } of placed) {
+      const list = byTopic.get(record.topic) ?? [];
+      list.push({ key: record.key, value: record.value, headers: record.headers, partition });
+      byTopic.set(record.topic, list);
+    }
+    let answers: RecordMetadata[];
+    try {
+      const current = (producer ??= createProducer(kafka));
+      answers = await (await current).sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    } catch (error) {
+      discard();
+      throw error;
+    }
+    const acked = new Set(answers.map((a) => `${a.topicName}/${a.partition}`));
+    const unacked = [...new Set(placed.map((p) => `${p.record.topic}/${p.partition}`))].filter((key) => !acked.has(key));
+    if (unacked.length > 0) discard();
+    return { acked: placed.filter((p) => acked.has(`${p.record.topic}/${p.partition}`)).map((p) => p.record), unacked };
+  }
 }

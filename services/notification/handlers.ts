@@ -21,8 +21,10 @@ export function createNotificationHandler(kit: ServiceKit, consumer: string, onS
     const sent: NotificationRow[] = [];
     const results = await withTransaction(kit.pool, async (client) => {
       const fresh = await claimEvents(client, consumer, events);
+      // In the order the steps happened: a batch may hold one order's events from two topics.
       const rows = events
         .filter((e) => fresh.has(e.id))
+        .sort((a, b) => a.time.localeCompare(b.time))
         .map((event) => {
           const email = composeEmail(event as NotifyingEvent);
           const orderId = (event as NotifyingEvent).data.orderId;
