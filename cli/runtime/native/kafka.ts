@@ -80,9 +80,16 @@ export const LOG4J_PROPERTIES = [
   '',
 ].join('\n');
 
-/** A KRaft cluster id is 16 random bytes in URL-safe base64 without padding. */
+/**
+ * A random KRaft cluster id: 16 random bytes in URL-safe base64 without padding, as Kafka writes
+ * them — and, as Kafka's own Uuid.randomUuid does, never one that starts with "-", which the
+ * storage tool would take for an option (one id in 64 did).
+ */
 export function newClusterId(): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url');
+  for (;;) {
+    const id = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 export interface KafkaDirs {
