@@ -7,7 +7,8 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublisher, type Publisher } from '../services/kit/kafka.js';
-import { eventually, lab } from './support/lab.js';
+import { openEventStream } from '../cli/watch/event-stream.js';
+import { lab } from './support/lab.js';
 
 const { plan } = lab();
 // The dlq service's link to the first broker: the broker advertises that link to whoever comes
@@ -38,21 +39,14 @@ afterAll(async () => {
   await admin.disconnect();
 });
 
-/** Every value on the topic's partition, in offset order. */
+/** Every value on the topic's partition, in offset order (what is not a saga event keeps its raw value). */
 async function readAll(): Promise<string[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const end = Number((await admin.fetchTopicOffsets(topic))[0]!.high);
-  await admin.disconnect();
   const values: string[] = [];
-  const consumer = kafka.consumer({ groupId: `publisher-test-${Date.now()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value!.toString()) });
+  const stream = await openEventStream({ brokers: plan.endpoints.kafka, topics: [topic], from: { kind: 'beginning' }, onRecord: (r) => void values.push(r.raw!) });
   try {
-    await eventually('the whole partition', () => values.length >= end);
+    await stream.caughtUp;
   } finally {
-    await consumer.disconnect();
+    await stream.stop();
   }
   return values;
 }

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createEvent, encodeEvent } from '../../services/events/index.js';
+import { createProducer } from '../../services/kit/kafka.js';
 import { toolsKafka } from '../runtime/kafka-admin.js';
 import type { StackPlan } from '../runtime/stack-spec.js';
 
@@ -87,8 +88,8 @@ export async function kafkaCeiling(plan: StackPlan, durationMs: number): Promise
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: plan.topics.partitions, replicationFactor: plan.topics.replicationFactor }] });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  await producer.connect();
+  // The services' own producer settings, so the ceiling is theirs.
+  const producer = await createProducer(kafka);
   const orderId = randomUUID();
   const sample = encodeEvent(
     createEvent({

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { findScenario, SCENARIOS, type Expectation } from '../../scenarios/index.js';
 import { writeReport } from '../experiment/report.js';
 import { QUICK_FACTOR, runScenario, type RunEvent } from '../experiment/runner.js';
+import { describeSettleState } from '../experiment/settle.js';
 import { defineCommand, intOption } from '../lib/command.js';
 import { formatDuration } from '../lib/duration.js';
 import { LabError, UsageError } from '../lib/errors.js';
@@ -58,7 +59,7 @@ function liveView(json: boolean) {
         note(line);
       }
     } else if (event.type === 'settle' && live) {
-      status.show(`  settling: ${event.state.pending} pending, outbox ${event.state.backlog}, consumer lag ${event.state.lag}`);
+      status.show(`  settling: ${describeSettleState(event.state)}`);
     }
   };
   return { onEvent, clear };

@@ -16,7 +16,7 @@ import type { Evidence, FaultWindow, LedgerRecord } from '../verify/evidence.js'
 import { adminPool, countOrdersByState, readOrders, readSagaEvents, readServiceRecords } from '../verify/gather.js';
 import { actionContext, faultKey, performAction } from './actions.js';
 import { createRandom } from './random.js';
-import { waitUntilSettled, type SettleState } from './settle.js';
+import { describeSettleState, waitUntilSettled, type SettleState } from './settle.js';
 
 /** --quick keeps every step and shortens every time to this share (never under a second). */
 export const QUICK_FACTOR = 0.2;
@@ -258,10 +258,7 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
     settled = await waitUntilSettled(stack.plan, db, t0, { timeoutMs: settleFor, signal: options.signal, onPoll: (state) => emit({ type: 'settle', state }) });
   }
   journal.settle = { settled: settled.settled, ms: Date.now() - settleStarted, state: settled.state };
-  if (!settled.settled) {
-    const { pending, backlog, lag } = settled.state;
-    emit({ type: 'phase', message: `the saga did not settle in ${formatDuration(journal.settle.ms)}: ${pending} order(s) pending, ${backlog} event(s) in outboxes, consumer lag ${lag}` });
-  }
+  if (!settled.settled) emit({ type: 'phase', message: `the saga did not settle in ${formatDuration(journal.settle.ms)}: ${describeSettleState(settled.state)}` });
 
   emit({ type: 'phase', message: 'gathering the evidence: the ledger, every service’s tables, every event on Kafka' });
   const keys = journal.ledger.filter((e) => e.outcome === 'unknown').map((e) => e.key);

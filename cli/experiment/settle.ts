@@ -29,6 +29,11 @@ export interface SettleState {
   lag: number;
 }
 
+/** The state in words: "3 pending, outbox 2, consumer lag 0". */
+export function describeSettleState(state: SettleState): string {
+  return `${state.pending} pending, outbox ${state.backlog}, consumer lag ${state.lag}`;
+}
+
 /** What is still in flight for the orders created since `since`. */
 async function settleState(plan: StackPlan, db: pg.Pool, since: number): Promise<SettleState> {
   const [byState, backlog, lag] = await Promise.all([countOrdersByState(db, since), outboxBacklog(db), consumerLag(plan)]);

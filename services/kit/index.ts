@@ -9,7 +9,7 @@ export { stableUuid } from './ids.js';
 export { claimEvents } from './inbox.js';
 export { ALL_CONSUMER_GROUPS, CONSUMER_GROUPS, type ConsumerGroup } from './groups.js';
 export { startLagReporter } from './lag.js';
-export { CONSUMER_TIMINGS, createKafka, createProducer, createPublisher, type OutgoingRecord, type Publisher } from './kafka.js';
+export { CONSUMER_TIMINGS, createKafka, createPublisher, type OutgoingRecord, type Publisher } from './kafka.js';
 export { forOrder, type Logger } from './logger.js';
 export { type Metrics, promClient } from './metrics.js';
 export { appendToOutbox, outboxInsert, startOutboxRelay, wakeRelay, type OutboxRelay } from './outbox.js';
