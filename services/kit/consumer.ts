@@ -12,10 +12,10 @@
  * Offsets are committed only for records fully handled; redeliveries are absorbed by the inbox.
  */
 import type { Batch, Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { createEvent, decodeEvent, encodeEvent, headersOf, isForGroup, recordValue, type DeadLettered, type EventType, type SagaEvent, type Topic } from '../events/index.js';
+import { createEvent, decodeEvent, encodeEvent, headersOf, isForGroup, recordValue, TOPIC_PARTITIONS, type DeadLettered, type EventType, type SagaEvent, type Topic } from '../events/index.js';
 import { isConnectionError, isRetriable, messageOf, ServiceError } from './errors.js';
 import { stableUuid } from './ids.js';
-import { CONSUMER_TIMINGS, type Publisher } from './kafka.js';
+import { CONSUMER_TIMINGS, FETCH_LINGER_MS, type Publisher } from './kafka.js';
 import { startLagReporter } from './lag.js';
 import { forOrder, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -64,8 +64,10 @@ export interface SagaConsumerOptions {
   attempts?: number;
   retryInitialMs?: number;
   retryMaxMs?: number;
-  /** Partitions handled in parallel (each partition stays in order). */
+  /** Partitions handled in parallel (each partition stays in order); all of them by default. */
   concurrency?: number;
+  /** The wait after a fetch that brought records (FETCH_LINGER_MS by default). */
+  fetchLingerMs?: number;
   fromBeginning?: boolean;
 }
 
@@ -129,6 +131,7 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
   const retryInitialMs = options.retryInitialMs ?? 200;
   const retryMaxMs = options.retryMaxMs ?? 5000;
   const handles = new Set(options.handles);
+  const fetchLingerMs = options.fetchLingerMs ?? FETCH_LINGER_MS;
   const firstAttempt = coalesce((events: SagaEvent[]) => options.handleBatch(events, { attempt: 1, logger }));
   const consumer = options.kafka.consumer({
     groupId,
@@ -281,13 +284,17 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
   // Not awaited: joining the group can take a session timeout (a dead member's partitions are
   // held until then), and the service must answer meanwhile.
   void consumer.run({
-    partitionsConsumedConcurrently: options.concurrency ?? 6,
+    // Every partition of a fetch at once: their first attempts join into one batch (coalesce),
+    // and the fetch's linger below is waited once, not once per wave of partitions.
+    partitionsConsumedConcurrently: options.concurrency ?? options.topics.length * TOPIC_PARTITIONS,
     eachBatchAutoResolve: false,
     // Offsets are committed once a second, not after every batch: a crash redelivers at most a
     // second of events, which the inbox absorbs, and Kafka gets a fraction of the requests.
     autoCommitInterval: 1000,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) => {
       const outcome = await processBatch(batch, resolveOffset, heartbeat, () => isRunning() && !isStale());
+      // kafkajs fetches again once every batch of this fetch is handled: the batches wait together.
+      if (outcome.kind === 'done' && fetchLingerMs > 0 && running) await sleep(fetchLingerMs);
       if (outcome.kind === 'paused') {
         // Start again from the record that paused it (sought above) when the partition resumes.
         const resumeInMs = Math.max(100, outcome.resumeInMs);
