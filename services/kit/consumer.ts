@@ -9,13 +9,14 @@
  *     back): the event stays in Kafka, nothing is dead-lettered for an outage;
  *   - `PauseConsumption` (a circuit breaker is open) pauses the partition and resumes it later,
  *     instead of burning retries.
- * Offsets are committed only for records fully handled; redeliveries are absorbed by the inbox.
+ * Offsets are committed only for records fully handled, once a second (and when the group
+ * rebalances, and at stop); redeliveries are absorbed by the inbox.
  */
 import type { Batch, Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { createEvent, decodeEvent, encodeEvent, headersOf, isForGroup, recordValue, TOPIC_PARTITIONS, type DeadLettered, type EventType, type SagaEvent, type Topic } from '../events/index.js';
 import { isConnectionError, isRetriable, messageOf, ServiceError } from './errors.js';
 import { stableUuid } from './ids.js';
-import { CONSUMER_TIMINGS, FETCH_LINGER_MS, type Publisher } from './kafka.js';
+import { COMMIT_INTERVAL_MS, CONSUMER_TIMINGS, FETCH_LINGER_MS, type Publisher } from './kafka.js';
 import { startLagReporter } from './lag.js';
 import { forOrder, type Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -281,6 +282,31 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
 
   await consumer.connect();
   await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
+  // Offsets are committed once a second, not after every batch: a crash redelivers at most a
+  // second of events, which the inbox absorbs, and Kafka gets a fraction of the requests. (With
+  // kafkajs's autoCommit, eachBatch commits after every partition's batch, whatever the interval.)
+  let commitResolved: (() => Promise<void>) | undefined;
+  let committing: Promise<void> | undefined;
+  let lastCommit = Date.now();
+  const commit = (): Promise<void> =>
+    (committing ??= (async () => {
+      try {
+        await commitResolved?.();
+        lastCommit = Date.now();
+      } catch (error) {
+        // Not a member any more (a rebalance) or Kafka unreachable: the next owner gets these again.
+        logger.debug({ err: messageOf(error) }, 'offsets not committed');
+      } finally {
+        committing = undefined;
+      }
+    })());
+  const commitTimer = setInterval(() => {
+    if (Date.now() - lastCommit >= COMMIT_INTERVAL_MS) void commit();
+  }, COMMIT_INTERVAL_MS / 4);
+  commitTimer.unref();
+  consumer.on(consumer.events.REBALANCING, () => void commit());
+  const inFlight = new Set<Promise<unknown>>();
+
   // Not awaited: joining the group can take a session timeout (a dead member's partitions are
   // held until then), and the service must answer meanwhile.
   void consumer.run({
@@ -288,11 +314,15 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
     // and the fetch's linger below is waited once, not once per wave of partitions.
     partitionsConsumedConcurrently: options.concurrency ?? options.topics.length * TOPIC_PARTITIONS,
     eachBatchAutoResolve: false,
-    // Offsets are committed once a second, not after every batch: a crash redelivers at most a
-    // second of events, which the inbox absorbs, and Kafka gets a fraction of the requests.
-    autoCommitInterval: 1000,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) => {
-      const outcome = await processBatch(batch, resolveOffset, heartbeat, () => isRunning() && !isStale());
+    autoCommit: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause, commitOffsetsIfNecessary, uncommittedOffsets }) => {
+      // Stopping: leave the batch unresolved, for the next owner.
+      if (!running) return;
+      // From this batch: kafkajs builds a new group (and new functions) when it restarts after a crash.
+      commitResolved = () => commitOffsetsIfNecessary(uncommittedOffsets());
+      const processing = processBatch(batch, resolveOffset, heartbeat, () => isRunning() && !isStale());
+      inFlight.add(processing);
+      const outcome = await processing.finally(() => inFlight.delete(processing));
       // kafkajs fetches again once every batch of this fetch is handled: the batches wait together.
       if (outcome.kind === 'done' && fetchLingerMs > 0 && running) await sleep(fetchLingerMs);
       if (outcome.kind === 'paused') {
@@ -313,6 +343,11 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
     consumer,
     async stop() {
       running = false;
+      clearInterval(commitTimer);
+      // What was handled is committed before the group is left, so a restart does not redo it.
+      await Promise.allSettled([...inFlight]);
+      await committing; // a commit already under way may not hold the last offsets
+      await commit();
       await lag.stop();
       await consumer.disconnect();
     },

@@ -46,6 +46,9 @@ export const CONSUMER_TIMINGS = { sessionTimeout: 6000, rebalanceTimeout: 10_000
  */
 export const FETCH_LINGER_MS = 20;
 
+/** How often a consumer commits the offsets of the events it has handled. */
+export const COMMIT_INTERVAL_MS = 1000;
+
 /**
  * An idempotent producer: retried sends never duplicate or reorder a partition's records, and
  * acks=all waits for every in-sync replica.
