@@ -19,6 +19,12 @@ describe('pizza-lab bench --quick', () => {
     expect(r.latency).toMatchObject({ offered: 50, achieved: number, postOrdersMs: { p50: number, p90: number, p99: number, max: number }, createdToTerminalMs: { p50: number, p99: number }, errors: number, dropped: number });
     expect(r.latency!.createdToTerminalMs.p50).toBeGreaterThan(0);
     expect(Object.keys(r.latency!.memoryUnderLoadMiB).length).toBeGreaterThan(5);
+    // Where the CPU went: every member's share of a saga, and how busy the host was.
+    expect(r.latency!.cpu.totalMsPerSaga).toBeGreaterThan(0);
+    expect(Object.keys(r.latency!.cpu.msPerSaga)).toEqual(expect.arrayContaining(['postgres', 'kafka', 'fault-proxy', 'order', 'payment', 'gateway']));
+    expect(r.latency!.cpu.msPerSaga.order).toBeGreaterThan(0);
+    expect(r.latency!.cpu.hostBusy).toBeGreaterThan(0);
+    expect(r.latency!.cpu.hostBusy).toBeLessThanOrEqual(1);
     expect(r.sustained!.steps.length).toBeGreaterThan(0);
     expect(r.sustained!.steps[0]).toMatchObject({ offered: 50, completedPerSecond: number, sagaP99Ms: number, errors: number, dropped: number, passed: expect.any(Boolean) });
     expect(r.recovery).toMatchObject({ outageMs: 4000, rate: 20, lost: 0, doubleCharged: 0 });

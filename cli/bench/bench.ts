@@ -19,7 +19,7 @@ import { schemaOf } from '../runtime/stack-spec.js';
 import { percentile } from '../verify/checker.js';
 import { adminPool } from '../verify/gather.js';
 import { kafkaCeiling, postgresCeiling, type KafkaCeiling, type PostgresCeiling } from './ceilings.js';
-import { memberMemory } from './memory.js';
+import { cpuPerSaga, cpuReading, memberMemory } from './memory.js';
 
 /** The warm-up's rate: well below what the reference machine sustains, so it leaves no backlog. */
 const WARMUP_RATE = 100;
@@ -65,7 +65,7 @@ export interface SustainedStep {
 export interface BenchResult {
   machine: { cpus: number; memoryGiB: number; node: string; platform: string };
   up?: { ms: number; memoryAtRestMiB: Record<string, number> };
-  latency?: { offered: number; achieved: number; postOrdersMs: Percentiles; createdToTerminalMs: Percentiles; errors: number; dropped: number; memoryUnderLoadMiB: Record<string, number> };
+  latency?: { offered: number; achieved: number; postOrdersMs: Percentiles; createdToTerminalMs: Percentiles; errors: number; dropped: number; memoryUnderLoadMiB: Record<string, number>; cpu: { totalMsPerSaga: number; msPerSaga: Record<string, number>; hostBusy: number } };
   sustained?: { highestSustainedPerSecond: number; highestOfferedPassed: number; steps: SustainedStep[] };
   recovery?: { outageMs: number; rate: number; secondsFromRestartToAllTerminal: number | null; lost: number; doubleCharged: number };
   ceilings?: { postgres: PostgresCeiling; kafka: KafkaCeiling; sagaToPostgresCeiling: number | null };
@@ -110,9 +110,12 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
         say(`latency: ${options.latencyRate} orders/s for ${options.stepMs / 1000} s`);
         let memoryUnderLoadMiB: Record<string, number> = {};
         const sampleAt = setTimeout(() => void memberMemory(home).then((m) => (memoryUnderLoadMiB = m)), options.stepMs / 2);
+        const cpuBefore = await cpuReading(home);
         const load = await runLoad({ gateway, endpoint: 'orders', rate: options.latencyRate, durationMs: options.stepMs, signal: options.signal });
         clearTimeout(sampleAt);
         await waitUntilSettled(stack.plan, db, Date.now() - options.stepMs - 5000, { timeoutMs: 60_000 });
+        // From the first order to the last saga's end: the whole work of the step's sagas (and the lab's idle work meanwhile).
+        const cpu = cpuPerSaga(cpuBefore, await cpuReading(home), accepted(load).length);
         const times = await sagaTimes(db, accepted(load));
         result.latency = {
           offered: options.latencyRate,
@@ -122,6 +125,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
           errors: load.errors,
           dropped: load.dropped,
           memoryUnderLoadMiB,
+          cpu,
         };
       }
 

@@ -30,6 +30,7 @@ function table(r: BenchResult): string {
     rows.push({ part: '', figure: 'created → terminal p50 / p99', measured: `${ms(l.createdToTerminalMs.p50)} / ${ms(l.createdToTerminalMs.p99)}`, target: 'p99 < 500 ms', ok: l.createdToTerminalMs.p99 < 500 });
     rows.push({ part: '', figure: 'achieved rate, errors, dropped', measured: `${l.achieved.toFixed(0)}/s, ${l.errors}, ${l.dropped}`, target: 'none', ok: l.errors === 0 && l.dropped === 0 });
     rows.push({ part: '', figure: 'memory under load, MiB', measured: memory(l.memoryUnderLoadMiB), target: '' });
+    rows.push({ part: '', figure: `CPU per saga, ms (host ${Math.round(l.cpu.hostBusy * 100)} % busy)`, measured: `${l.cpu.totalMsPerSaga.toFixed(1)} in all: ${Object.entries(l.cpu.msPerSaga).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`, target: '' });
   }
   if (r.sustained) {
     const s = r.sustained;

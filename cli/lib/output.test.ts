@@ -36,6 +36,11 @@ describe('renderTable', () => {
     ]);
   });
 
+  it('breaks a list after its commas, never between a name and its figure', () => {
+    const text = renderTable([{ measured: '33.3 in all: postgres 3.47, kafka 6.93, payment 4.73' }], [{ header: 'MEASURED', value: (r) => r.measured, wrap: 40 }]);
+    expect(text.split('\n').map((l) => l.replace(/\u001b\[[0-9;]*m/g, '').trimEnd())).toEqual(['MEASURED', '33.3 in all: postgres 3.47, kafka 6.93,', 'payment 4.73']);
+  });
+
   it('aligns columns and ignores colour codes when measuring', () => {
     const text = renderTable(
       [

@@ -28,15 +28,19 @@ export interface Column<Row> {
   header: string;
   value: (row: Row) => string;
   align?: 'left' | 'right';
-  /** Longest line of a cell: longer text is broken at spaces onto the row's next lines. */
+  /** Longest line of a cell: longer text is broken onto the row's next lines (a list after its commas, other text at spaces). */
   wrap?: number;
 }
 
-/** Breaks text at spaces into lines of at most `width` visible characters (a longer word stands alone). */
+/**
+ * Breaks text into lines of at most `width` visible characters: a comma-separated list after its
+ * commas, so that `payment 4.73` never loses its figure to the next line; other text at spaces.
+ * A longer piece stands alone.
+ */
 export function wrapText(text: string, width: number): string[] {
   const lines: string[] = [];
   let current = '';
-  for (const word of text.split(' ')) {
+  for (const word of text.includes(', ') ? text.split(/(?<=,) /) : text.split(' ')) {
     if (current !== '' && visibleWidth(current) + 1 + visibleWidth(word) > width) {
       lines.push(current);
       current = word;
