@@ -19,7 +19,7 @@ import { schemaOf } from '../runtime/stack-spec.js';
 import { percentile } from '../verify/checker.js';
 import { adminPool } from '../verify/gather.js';
 import { kafkaCeiling, postgresCeiling, type KafkaCeiling, type PostgresCeiling } from './ceilings.js';
-import { cpuPerSaga, cpuReading, memberMemory } from './memory.js';
+import { cpuPerSaga, cpuReading, memberMemory } from './usage.js';
 
 /** The warm-up's rate: well below what the reference machine sustains, so it leaves no backlog. */
 const WARMUP_RATE = 100;

@@ -67,8 +67,6 @@ export interface SagaConsumerOptions {
   retryMaxMs?: number;
   /** Partitions handled in parallel (each partition stays in order); all of them by default. */
   concurrency?: number;
-  /** The wait after a fetch that brought records (FETCH_LINGER_MS by default). */
-  fetchLingerMs?: number;
   fromBeginning?: boolean;
 }
 
@@ -132,7 +130,6 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
   const retryInitialMs = options.retryInitialMs ?? 200;
   const retryMaxMs = options.retryMaxMs ?? 5000;
   const handles = new Set(options.handles);
-  const fetchLingerMs = options.fetchLingerMs ?? FETCH_LINGER_MS;
   const firstAttempt = coalesce((events: SagaEvent[]) => options.handleBatch(events, { attempt: 1, logger }));
   const consumer = options.kafka.consumer({
     groupId,
@@ -324,7 +321,7 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
       inFlight.add(processing);
       const outcome = await processing.finally(() => inFlight.delete(processing));
       // kafkajs fetches again once every batch of this fetch is handled: the batches wait together.
-      if (outcome.kind === 'done' && fetchLingerMs > 0 && running) await sleep(fetchLingerMs);
+      if (outcome.kind === 'done' && running) await sleep(FETCH_LINGER_MS);
       if (outcome.kind === 'paused') {
         // Start again from the record that paused it (sought above) when the partition resumes.
         const resumeInMs = Math.max(100, outcome.resumeInMs);
