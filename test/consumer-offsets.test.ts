@@ -12,7 +12,7 @@ import { encodeEvent, type SagaEvent, type Topic } from '../services/events/inde
 import { startSagaConsumer, type SagaConsumer } from '../services/kit/consumer.js';
 import { createPublisher, type Publisher } from '../services/kit/kafka.js';
 import { createMetrics } from '../services/kit/metrics.js';
-import { lab } from './support/lab.js';
+import { eventually, lab } from './support/lab.js';
 import { orderCreated } from './support/events.js';
 
 const { plan } = lab();
@@ -46,14 +46,6 @@ async function uncommitted(): Promise<number> {
   const [committed, latest] = await Promise.all([admin.fetchOffsets({ groupId, topics: [topic] }), admin.fetchTopicOffsets(topic)]);
   const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
   return latest.reduce((sum, p) => sum + Number(p.high) - Math.max(0, done.get(p.partition) ?? 0), 0);
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** A saga consumer of the test topic that notes every event it handles and every offset commit it sends. */
@@ -93,16 +85,16 @@ describe('the saga consumer', () => {
       await send(20);
       await new Promise((r) => setTimeout(r, 100));
     }
-    await until(() => handled.length >= 300, 'the 300 events are handled');
+    await eventually('the 300 events handled', () => handled.length >= 300);
     // Nothing follows the last batch: the offsets get there all the same.
-    await until(async () => (await uncommitted()) === 0, 'every handled event is committed', 5000);
+    await eventually('every handled event committed', async () => (await uncommitted()) === 0, 5000, 50);
     const seconds = (Date.now() - started) / 1000;
     expect(first.commits()).toBeGreaterThan(0);
     expect(first.commits()).toBeLessThanOrEqual(Math.ceil(seconds) + 2);
 
     // Handled just now, then a graceful stop: committed before the group is left.
     await send(10);
-    await until(() => handled.length >= 310, 'the 10 more events are handled');
+    await eventually('the 10 more events handled', () => handled.length >= 310);
     await first.consumer.stop();
     expect(await uncommitted()).toBe(0);
     expect(new Set(handled).size).toBe(310);
@@ -115,7 +107,7 @@ describe('the saga consumer', () => {
       await new Promise((r) => setTimeout(r, 1500));
       expect(again).toEqual([]);
       await send(5);
-      await until(() => again.length >= 5, 'the second consumer handles new events');
+      await eventually('the second consumer handling new events', () => again.length >= 5);
       expect(again.filter((id) => handled.includes(id))).toEqual([]);
     } finally {
       await second.consumer.stop();

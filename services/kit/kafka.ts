@@ -38,18 +38,6 @@ export function createKafka(config: Pick<ServiceConfig, 'kafka' | 'instance'>, l
 export const CONSUMER_TIMINGS = { sessionTimeout: 6000, rebalanceTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 500 } as const;
 
 /**
- * After handling a fetch that brought records, a consumer waits this long before its next fetch,
- * so that under load each fetch carries more records: fewer fetch requests for Kafka and the
- * fault proxy, and fewer, larger transactions for PostgreSQL. An idle consumer's long poll is
- * answered as soon as a record arrives, so a lone order pays nothing; under load a hop pays at
- * most this. The consumer's counterpart of the outbox relay's short wait after a wake-up.
- */
-export const FETCH_LINGER_MS = 20;
-
-/** How often a consumer commits the offsets of the events it has handled. */
-export const COMMIT_INTERVAL_MS = 1000;
-
-/**
  * An idempotent producer: retried sends never duplicate or reorder a partition's records, and
  * acks=all waits for every in-sync replica.
  */
