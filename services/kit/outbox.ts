@@ -13,7 +13,7 @@
 import pg from 'pg';
 import { encodeEvent, type SagaEvent } from '../events/index.js';
 import type { ServiceConfig } from './config.js';
-import { afterCommit, prepared } from './db.js';
+import { afterCommit, planned, prepared } from './db.js';
 import type { Publisher } from './kafka.js';
 import { messageOf } from './errors.js';
 import type { Logger } from './logger.js';
@@ -85,7 +85,7 @@ interface OutboxRow {
 
 const NOTIFY_EVERY_MS = 5;
 const nextBatch = prepared('SELECT id, event_type, topic, event_key, headers, payload FROM outbox ORDER BY id LIMIT $1');
-const removePublished = prepared('DELETE FROM outbox WHERE id = ANY($1::bigint[])');
+const removePublished = planned('DELETE FROM outbox WHERE id = ANY($1::bigint[])');
 const COALESCE_MS = 3;
 
 export interface OutboxRelayOptions {

@@ -1,6 +1,6 @@
 /** The order service's SQL: orders and their status history. */
 import type { OrderItem, OrderState, SagaEvent } from '../events/index.js';
-import { outboxInsert, prepared, type Pool, type PoolClient } from '../kit/index.js';
+import { outboxInsert, planned, prepared, type Pool, type PoolClient } from '../kit/index.js';
 
 export interface OrderRow {
   id: string;
@@ -71,7 +71,7 @@ export interface LockedOrder {
  */
 export async function lockOrders(client: PoolClient, ids: readonly string[]): Promise<Map<string, LockedOrder>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await client.query<LockedOrder>(prepared('SELECT id, status, created_at AS "createdAt" FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE')([[...ids]]));
+  const { rows } = await client.query<LockedOrder>(planned('SELECT id, status, created_at AS "createdAt" FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE')([[...ids]]));
   return new Map(rows.map((r) => [r.id, r]));
 }
 
@@ -90,7 +90,7 @@ export async function history(db: Queryable, id: string): Promise<HistoryRow[]> 
 /** Moves each order to its new status (one statement for the whole batch). */
 export async function setStatuses(client: PoolClient, changes: readonly StatusChange[]): Promise<void> {
   if (changes.length === 0) return;
-  await client.query(prepared(`UPDATE orders SET status = c.status, cancel_reason = COALESCE(c.reason, orders.cancel_reason), updated_at = now()
+  await client.query(planned(`UPDATE orders SET status = c.status, cancel_reason = COALESCE(c.reason, orders.cancel_reason), updated_at = now()
      FROM unnest($1::uuid[], $2::text[], $3::text[]) AS c(id, status, reason) WHERE orders.id = c.id`)([changes.map((c) => c.orderId), changes.map((c) => c.status), changes.map((c) => c.reason)]));
 }
 

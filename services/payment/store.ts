@@ -1,6 +1,6 @@
 /** The payment service's SQL: one payment per order. */
 import type { PaymentFailureReason } from '../events/index.js';
-import { prepared, type Pool, type PoolClient } from '../kit/index.js';
+import { planned, prepared, type Pool, type PoolClient } from '../kit/index.js';
 
 export interface PaymentRow {
   paymentId: string;
@@ -25,7 +25,7 @@ const COLUMNS = `id AS "paymentId", order_id AS "orderId", status, amount_cents 
  * and which orders have a payment already (from another copy of their OrderCreated)? One round trip.
  */
 export async function priorHandling(pool: Pool, consumer: string, eventIds: readonly string[], orderIds: readonly string[]): Promise<{ handled: Set<string>; paid: Map<string, PaymentRow['status']> }> {
-  const { rows } = await pool.query<{ kind: 'event' | 'order'; id: string; status: PaymentRow['status'] | null }>(prepared(`SELECT 'event' AS kind, event_id AS id, NULL AS status FROM inbox WHERE consumer = $1 AND event_id = ANY($2::text[])
+  const { rows } = await pool.query<{ kind: 'event' | 'order'; id: string; status: PaymentRow['status'] | null }>(planned(`SELECT 'event' AS kind, event_id AS id, NULL AS status FROM inbox WHERE consumer = $1 AND event_id = ANY($2::text[])
      UNION ALL
      SELECT 'order', order_id::text, status FROM payments WHERE order_id = ANY($3::uuid[])`)([consumer, [...eventIds], [...orderIds]]));
   return { handled: new Set(rows.filter((r) => r.kind === 'event').map((r) => r.id)), paid: new Map(rows.filter((r) => r.kind === 'order').map((r) => [r.id, r.status!])) };
