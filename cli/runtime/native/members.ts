@@ -11,13 +11,13 @@ import type { MemberDef } from './member.js';
 import { postgresMember, type PostgresLayout } from './postgres.js';
 
 /**
- * How every Node member is started: V8 on the main thread alone. With a dozen processes on two
- * cores, V8's helper threads (parallel and concurrent GC, background compilation) wait for a CPU
- * while the paused event loop waits for them, and take CPU from the other members' event loops.
- * At 200 orders/s, POST p99 in eight 20 s windows each: 24–41 ms (median 35) with V8's threads,
- * 18–25 ms (median 21.5) with `--single-threaded` (docs/performance.md).
+ * How every Node member is started: V8's garbage collector on the main thread alone. With a dozen
+ * processes on two cores, its parallel helpers wait for a CPU while the paused event loop waits
+ * for them. Background compilation stays: without it (`--single-threaded`) the first minute's
+ * compiling stalls the event loop. The benchmark's POST p99 at 200 orders/s after 10 s / 30 s of
+ * warm-up: 24–26 / 13–15 ms, against 25 / 19–20 ms with V8's threads (docs/performance.md).
  */
-const NODE_FLAGS = ['--enable-source-maps', '--single-threaded'];
+const NODE_FLAGS = ['--enable-source-maps', '--single-threaded-gc'];
 
 export function faultProxyMember(plan: StackPlan): MemberDef {
   const port = plan.options.ports.faultApi;
