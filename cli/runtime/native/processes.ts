@@ -67,6 +67,21 @@ export async function waitForExit(ref: ProcessRef, timeoutMs: number): Promise<b
   return !isAlive(ref);
 }
 
+/**
+ * Waits until every process of a tree is stopped (state T). A SIGSTOP takes effect only when the
+ * kernel next runs the process, which on a busy machine can be a while after the signal was sent.
+ */
+export async function waitUntilStopped(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  // A process that ended meanwhile has nothing left to stop.
+  const running = () => processTree(pid).some((p) => (statFields(p)?.[0] ?? 'T') !== 'T');
+  while (running()) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}
+
 /** The direct child processes of a process (PostgreSQL's backends are its postmaster's children). */
 export function childrenOf(pid: number): number[] {
   try {

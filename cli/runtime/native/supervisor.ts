@@ -14,7 +14,7 @@ import { lastLines, waitFor } from '../../lib/wait.js';
 import { writeJsonAtomic, type Failure, type HomePaths, type StackEvent, type StackPhase, type StateFile } from './home.js';
 import { MEMBER_ACTIONS, signalName, type MemberAction, type MemberDef, type MemberState, type MemberStatus } from './member.js';
 import { hostMetrics } from './host-metrics.js';
-import { processStartTime, processTree } from './processes.js';
+import { processStartTime, processTree, waitUntilStopped } from './processes.js';
 
 export interface SupervisorOptions {
   paths: HomePaths;
@@ -241,6 +241,8 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
         if (!m.child) throw new LabError(`${name} is not running (${m.state})`, { details: { status: 409 } });
         // The whole tree: PostgreSQL answers from backend processes, not from its postmaster.
         signalTree(m.child.pid!, 'SIGSTOP');
+        // Answered once it is stopped indeed, so that what follows a pause meets a paused member.
+        if (!(await waitUntilStopped(m.child.pid!, 2000))) event(name, 'SIGSTOP sent, but not every process of it had stopped after 2 s');
         m.state = 'paused';
         m.healthy = false;
         event(name, 'paused (SIGSTOP)');
