@@ -19,7 +19,7 @@ import { schemaOf } from '../runtime/stack-spec.js';
 import { percentile } from '../verify/checker.js';
 import { adminPool } from '../verify/gather.js';
 import { kafkaCeiling, postgresCeiling, type KafkaCeiling, type PostgresCeiling } from './ceilings.js';
-import { cpuPerSaga, cpuReading, memberMemory } from './usage.js';
+import { cpuPerSaga, cpuReading, memberMemory, type CpuPerSaga } from './usage.js';
 
 /** The warm-up's rate: well below what the reference machine sustains, so it leaves no backlog. */
 const WARMUP_RATE = 100;
@@ -65,7 +65,7 @@ export interface SustainedStep {
 export interface BenchResult {
   machine: { cpus: number; memoryGiB: number; node: string; platform: string };
   up?: { ms: number; memoryAtRestMiB: Record<string, number> };
-  latency?: { offered: number; achieved: number; postOrdersMs: Percentiles; createdToTerminalMs: Percentiles; errors: number; dropped: number; memoryUnderLoadMiB: Record<string, number>; cpu: { totalMsPerSaga: number; msPerSaga: Record<string, number>; hostBusy: number } };
+  latency?: { offered: number; achieved: number; postOrdersMs: Percentiles; createdToTerminalMs: Percentiles; errors: number; dropped: number; memoryUnderLoadMiB: Record<string, number>; cpu: CpuPerSaga };
   sustained?: { highestSustainedPerSecond: number; highestOfferedPassed: number; steps: SustainedStep[] };
   recovery?: { outageMs: number; rate: number; secondsFromRestartToAllTerminal: number | null; lost: number; doubleCharged: number };
   ceilings?: { postgres: PostgresCeiling; kafka: KafkaCeiling; sagaToPostgresCeiling: number | null };

@@ -35,8 +35,16 @@ export async function cpuReading(home: string): Promise<CpuReading> {
   return reading;
 }
 
+export interface CpuPerSaga {
+  /** CPU milliseconds per saga, by member and in all. */
+  msPerSaga: Record<string, number>;
+  totalMsPerSaga: number;
+  /** The share of the host's CPU time that was busy (0–1). */
+  hostBusy: number;
+}
+
 /** CPU milliseconds per saga between two readings, by member, and how busy the host was. */
-export function cpuPerSaga(before: CpuReading, after: CpuReading, sagas: number): { msPerSaga: Record<string, number>; totalMsPerSaga: number; hostBusy: number } {
+export function cpuPerSaga(before: CpuReading, after: CpuReading, sagas: number): CpuPerSaga {
   const msPerSaga: Record<string, number> = {};
   let total = 0;
   for (const [name, seconds] of Object.entries(after.members)) {

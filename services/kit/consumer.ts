@@ -296,12 +296,11 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
   // kafkajs's autoCommit, eachBatch commits after every partition's batch, whatever the interval.)
   let commitResolved: (() => Promise<void>) | undefined;
   let committing: Promise<void> | undefined;
-  let lastCommit = Date.now();
   const commit = (): Promise<void> =>
     (committing ??= (async () => {
       try {
+        // Sends nothing when no offset moved since the last commit.
         await commitResolved?.();
-        lastCommit = Date.now();
       } catch (error) {
         // Not a member any more (a rebalance) or Kafka unreachable: the next owner gets these again.
         logger.debug({ err: messageOf(error) }, 'offsets not committed');
@@ -309,9 +308,7 @@ export async function startSagaConsumer(options: SagaConsumerOptions): Promise<S
         committing = undefined;
       }
     })());
-  const commitTimer = setInterval(() => {
-    if (Date.now() - lastCommit >= COMMIT_INTERVAL_MS) void commit();
-  }, COMMIT_INTERVAL_MS / 4);
+  const commitTimer = setInterval(() => void commit(), COMMIT_INTERVAL_MS);
   commitTimer.unref();
   consumer.on(consumer.events.REBALANCING, () => void commit());
   const inFlight = new Set<Promise<unknown>>();

@@ -57,29 +57,28 @@ export function signal(ref: ProcessRef, sig: NodeJS.Signals | number): boolean {
   }
 }
 
-/** Waits until the process is gone; true if it went within the time. */
-export async function waitForExit(ref: ProcessRef, timeoutMs: number): Promise<boolean> {
+/** Checks every `intervalMs` until `done()` holds or the time is up; whether it held. */
+async function pollUntil(done: () => boolean, timeoutMs: number, intervalMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!isAlive(ref)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  while (!done()) {
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-  return !isAlive(ref);
+  return true;
+}
+
+/** Waits until the process is gone; true if it went within the time. */
+export function waitForExit(ref: ProcessRef, timeoutMs: number): Promise<boolean> {
+  return pollUntil(() => !isAlive(ref), timeoutMs, 50);
 }
 
 /**
  * Waits until every process of a tree is stopped (state T). A SIGSTOP takes effect only when the
  * kernel next runs the process, which on a busy machine can be a while after the signal was sent.
  */
-export async function waitUntilStopped(pid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
+export function waitUntilStopped(pid: number, timeoutMs: number): Promise<boolean> {
   // A process that ended meanwhile has nothing left to stop.
-  const running = () => processTree(pid).some((p) => (statFields(p)?.[0] ?? 'T') !== 'T');
-  while (running()) {
-    if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return true;
+  return pollUntil(() => processTree(pid).every((p) => (statFields(p)?.[0] ?? 'T') === 'T'), timeoutMs, 10);
 }
 
 /** The direct child processes of a process (PostgreSQL's backends are its postmaster's children). */
