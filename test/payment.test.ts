@@ -166,6 +166,37 @@ describe('payment-provider (the bank mock)', () => {
     expect(await missing.json()).toEqual({ error: 'not-found', message: 'there is no charge ch_nosuchcharge' });
   });
 
+  it('writes charges asked for together in shared commits, still one charge per Idempotency-Key', async () => {
+    const groupCommits = async () => {
+      const text = await (await fetch(`${providerUrl}/metrics`)).text();
+      const value = (name: string) => Number(new RegExp(`^${name}\\{[^}]*write="charges"[^}]*\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      return { writes: value('db_group_commit_size_count'), charges: value('db_group_commit_size_sum') };
+    };
+    // The provider's database link slowed, so that the burst arrives while the first write is in flight.
+    const toxics = `${plan.endpoints.faultApi}/proxies/payment-provider-postgres/toxics`;
+    const sharedOrder = randomUUID();
+    const sharedKey = randomUUID();
+    const others = Array.from({ length: 16 }, () => randomUUID());
+    const before = await groupCommits();
+    await fetch(toxics, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'slow-burst', type: 'latency', stream: 'downstream', attributes: { latency: 150 } }) });
+    let answers: Awaited<ReturnType<typeof postCharge>>[];
+    try {
+      answers = await Promise.all([...Array.from({ length: 4 }, () => postCharge(charge(sharedOrder), sharedKey)), ...others.map((orderId) => postCharge(charge(orderId), randomUUID()))]);
+    } finally {
+      await fetch(`${toxics}/slow-burst`, { method: 'DELETE' });
+    }
+    const after = await groupCommits();
+    expect(after.charges - before.charges).toBe(20);
+    expect(after.writes - before.writes).toBeLessThanOrEqual(5);
+
+    const shared = answers.slice(0, 4);
+    expect(shared.map((a) => a.status).sort()).toEqual([200, 200, 200, 201]);
+    expect(new Set(shared.map((a) => a.body.chargeId)).size).toBe(1);
+    expect(await chargesOf(sharedOrder)).toEqual([expect.objectContaining({ chargeId: shared[0]!.body.chargeId, status: 'succeeded' })]);
+    expect(answers.slice(4).map((a) => a.status)).toEqual(Array(16).fill(201));
+    for (const [i, orderId] of others.entries()) expect(await chargesOf(orderId)).toEqual([expect.objectContaining({ chargeId: answers[4 + i]!.body.chargeId })]);
+  });
+
   it('always declines card-declined, records the decline and answers the same 402 again', async () => {
     const orderId = randomUUID();
     const key = randomUUID();

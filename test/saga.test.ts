@@ -166,6 +166,63 @@ describe('the saga through the gateway', () => {
     }
   });
 
+  it('writes orders placed together in shared commits: each its own order and OrderCreated, one order per Idempotency-Key', async () => {
+    // One order instance, its database link slowed so that the burst arrives while the first write is in flight.
+    const orderUrl = serviceUrl('order');
+    const groupCommits = async () => {
+      const text = await (await fetch(`${orderUrl}/metrics`)).text();
+      const value = (name: string) => Number(text.match(new RegExp(`^${name}\\{[^}]*write="orders"[^}]*\\} (\\d+)$`, 'm'))?.[1] ?? 0);
+      return { writes: value('db_group_commit_size_count'), orders: value('db_group_commit_size_sum') };
+    };
+    const toxics = `${plan.endpoints.faultApi}/proxies/order-postgres/toxics`;
+    const address = `${randomUUID().slice(0, 8)} Burst Street`;
+    const shared = randomUUID();
+    const since = Date.now();
+    const before = await groupCommits();
+    await fetch(toxics, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'slow-burst', type: 'latency', stream: 'downstream', attributes: { latency: 150 } }) });
+    let answers: { status: number; orderId: string }[];
+    try {
+      answers = await Promise.all(
+        Array.from({ length: 30 }, async (_, i) => {
+          const response = await fetch(`${orderUrl}/api/v1/orders`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'idempotency-key': i < 5 ? shared : randomUUID() },
+            body: JSON.stringify({ items: [{ pizzaId: 'margherita', quantity: 1 }], deliveryAddress: address, paymentMethod: 'card' }),
+          });
+          return { status: response.status, orderId: ((await response.json()) as { orderId: string }).orderId };
+        }),
+      );
+    } finally {
+      await fetch(`${toxics}/slow-burst`, { method: 'DELETE' });
+    }
+    const after = await groupCommits();
+    expect(after.orders - before.orders).toBe(30);
+    expect(after.writes - before.writes).toBeLessThanOrEqual(5);
+
+    // The five requests with one key: one order (201), four replays of it (200).
+    const sharedAnswers = answers.slice(0, 5);
+    expect(sharedAnswers.map((a) => a.status).sort()).toEqual([200, 200, 200, 200, 201]);
+    expect(new Set(sharedAnswers.map((a) => a.orderId)).size).toBe(1);
+    expect(answers.slice(5).every((a) => a.status === 201)).toBe(true);
+    const ids = [...new Set(answers.map((a) => a.orderId))];
+    expect(ids).toHaveLength(26);
+
+    const stored = await rows<{ id: string; history: number }>(
+      `SELECT o.id, (SELECT count(*)::int FROM order_svc.order_status_history h WHERE h.order_id = o.id AND h.status = 'PENDING_PAYMENT') AS history
+         FROM order_svc.orders o WHERE o.delivery_address = $1`,
+      [address],
+    );
+    expect(stored.map((o) => o.id).sort()).toEqual([...ids].sort());
+    expect(stored.every((o) => o.history === 1)).toBe(true);
+    // Exactly one OrderCreated each (none for the replays' discarded ids), and every saga completes.
+    const created = await eventually('26 OrderCreated', async () => {
+      const records = await readEvents(plan.endpoints.kafka, { kind: 'time', at: since - 1000 }, (r) => r.event?.type === 'OrderCreated' && (r.event.data as { deliveryAddress?: string }).deliveryAddress === address);
+      return records.length >= 26 ? records : undefined;
+    });
+    expect(created.map((r) => r.event!.subject).sort()).toEqual([...ids].sort());
+    for (const id of ids) expect((await terminal(id)).status).toBe('PAID');
+  });
+
   it('charges exactly once when the provider fails first (retries with the same key)', async () => {
     await fetch(`${providerUrl}/control`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'errors', rate: 1 }) });
     try {

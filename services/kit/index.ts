@@ -3,6 +3,7 @@ export { BREAKER_STATES, createBreaker, BreakerOpenError, type Breaker, type Bre
 export { loadConfig, readEnv, settingsOrExit, type ServiceConfig, type ServiceNeeds } from './config.js';
 export { deadLetterEvent, PauseConsumption, startSagaConsumer, type BatchResult, type HandlerContext, type SagaConsumer } from './consumer.js';
 export { createPool, planned, prepared, withTransaction, type Pool, type PoolClient } from './db.js';
+export { groupCommit } from './group-commit.js';
 export * from './errors.js';
 export { errorResponses, errorSchema, toErrorResponse, BODY_LIMIT_BYTES, type ErrorBody } from './http.js';
 export { stableUuid } from './ids.js';

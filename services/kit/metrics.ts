@@ -59,6 +59,13 @@ export function createMetrics(config: Pick<ServiceConfig, 'service' | 'instance'
       labelNames: ['group', 'topic'] as const,
       registers: [registry],
     }),
+    groupCommitSize: new client.Histogram({
+      name: 'db_group_commit_size',
+      help: 'Requests written together in one statement and one commit (group commit), by write',
+      labelNames: ['write'] as const,
+      buckets: [1, 2, 4, 8, 16, 32, 64],
+      registers: [registry],
+    }),
     outboxBacklog: new client.Gauge({
       name: 'saga_outbox_backlog',
       help: 'Events written to the outbox and not yet published',

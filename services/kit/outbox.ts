@@ -45,16 +45,17 @@ export function wakeRelay(service: string): void {
 /**
  * The outbox INSERT for these events, its parameters numbered from `first` — for a caller that
  * writes its state and its events in one statement (one round trip instead of a transaction).
- * With `onlyIfAny`, the rows are written only if that CTE of the statement returned a row.
+ * With `onlyForIdsIn`, only the events whose key (their order id) that CTE of the statement
+ * returned as `id` are written.
  */
-export function outboxInsert(events: readonly SagaEvent[], first = 1, options: { onlyIfAny?: string } = {}): { sql: string; params: unknown[] } {
-  // (The text depends only on `first` and `onlyIfAny`, so it prepares once per caller.)
+export function outboxInsert(events: readonly SagaEvent[], first = 1, options: { onlyForIdsIn?: string } = {}): { sql: string; params: unknown[] } {
+  // (The text depends only on `first` and `onlyForIdsIn`, so it prepares once per caller.)
   const encoded = events.map((event) => ({ event, record: encodeEvent(event) }));
   const p = (i: number) => `$${first + i}`;
-  const rows = `unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::jsonb[], ${p(5)}::text[]) AS e`;
+  const rows = `unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::jsonb[], ${p(5)}::text[]) AS e(event_id, event_type, topic, event_key, headers, payload)`;
   return {
     sql: `INSERT INTO outbox (event_id, event_type, topic, event_key, headers, payload)
-     SELECT e.* FROM ${rows}${options.onlyIfAny ? ` WHERE EXISTS (SELECT 1 FROM ${options.onlyIfAny})` : ''}`,
+     SELECT e.* FROM ${rows}${options.onlyForIdsIn ? ` WHERE e.event_key IN (SELECT id::text FROM ${options.onlyForIdsIn})` : ''}`,
     params: [
       encoded.map((e) => e.event.id),
       encoded.map((e) => e.event.type),

@@ -5,9 +5,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { createEvent, MAX_QUANTITY, newTraceparent, ORDER_STATES, PAYMENT_METHODS, traceIdOf, isTraceparent, type OrderItem, type OrderState } from '../events/index.js';
-import { BadRequestError, errorResponses, NotFoundError, UnprocessableError, wakeRelay, type ServiceKit } from '../kit/index.js';
+import { BadRequestError, errorResponses, groupCommit, NotFoundError, UnprocessableError, wakeRelay, type ServiceKit } from '../kit/index.js';
 import type { MenuClient } from './menu-client.js';
-import { findByIdempotencyKey, findOrder, history, insertOrder, listOrders, type HistoryRow, type OrderRow } from './store.js';
+import { findByIdempotencyKey, findOrder, history, insertOrders, listOrders, type HistoryRow, type NewOrder, type OrderRow } from './store.js';
 
 const itemSchema = {
   type: 'object',
@@ -86,6 +86,12 @@ function present(order: OrderRow, steps?: HistoryRow[]) {
 
 export function registerRoutes(app: FastifyInstance, kit: ServiceKit, deps: { menu: MenuClient; onCreated: () => void }): void {
   const { pool, config } = kit;
+  // Group commit: orders placed while a write is in flight go together in the next one.
+  const insertOrder = groupCommit((orders: NewOrder[]) => insertOrders(pool, orders), {
+    concurrency: 1,
+    maxBatch: 64,
+    observe: (size) => kit.metrics.groupCommitSize.observe({ write: 'orders' }, size),
+  });
 
   app.post<{ Body: CreateOrderBody; Headers: { 'idempotency-key'?: string; traceparent?: string } }>(
     '/api/v1/orders',
@@ -133,7 +139,7 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit, deps: { me
         data: { orderId, items, totalCents, currency: 'EUR', deliveryAddress: body.deliveryAddress, paymentMethod: body.paymentMethod, createdAt: createdAt.toISOString() },
       });
       const row = { id: orderId, items, totalCents, currency: 'EUR', deliveryAddress: body.deliveryAddress, paymentMethod: body.paymentMethod, idempotencyKey: key ?? null, requestHash, traceId: traceIdOf(event.traceparent) ?? null, createdAt };
-      if (!(await insertOrder(pool, row, event))) {
+      if (!(await insertOrder({ order: row, created: event }))) {
         // This Idempotency-Key was used before (or by a concurrent request): answer as its replay.
         const existing = await findByIdempotencyKey(pool, key!);
         return replay(existing!);

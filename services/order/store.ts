@@ -31,22 +31,45 @@ const COLUMNS = `id, status, items, total_cents AS "totalCents", currency, deliv
 
 type Queryable = Pool | PoolClient;
 
+/** A new order and its OrderCreated event. */
+export interface NewOrder {
+  order: Omit<OrderRow, 'status' | 'cancelReason' | 'updatedAt'>;
+  created: SagaEvent;
+}
+
 /**
- * Stores a new order in PENDING_PAYMENT, its first history row and its OrderCreated in the outbox
- * — one statement, so one round trip, and atomic like a transaction. False (and nothing written)
- * when its Idempotency-Key is already taken.
+ * Stores new orders in PENDING_PAYMENT, each with its first history row and its OrderCreated in
+ * the outbox — one statement for all of them, so one round trip and one commit, atomic like a
+ * transaction. One answer per order: false (and nothing written for it) when its Idempotency-Key
+ * was already taken, by an earlier order or by one before it in the same call.
  */
-export async function insertOrder(db: Queryable, order: Omit<OrderRow, 'status' | 'cancelReason' | 'updatedAt'>, created: SagaEvent): Promise<boolean> {
-  const outbox = outboxInsert([created], 11, { onlyIfAny: 'created' });
-  const { rows } = await db.query<{ created: number }>(prepared(`WITH created AS (
+export async function insertOrders(db: Queryable, orders: readonly NewOrder[]): Promise<boolean[]> {
+  const column = <K extends keyof NewOrder['order']>(key: K) => orders.map((o) => o.order[key]);
+  const outbox = outboxInsert(orders.map((o) => o.created), 11, { onlyForIdsIn: 'created' });
+  const { rows } = await db.query<{ id: string }>(prepared(`WITH created AS (
        INSERT INTO orders (id, status, items, total_cents, currency, delivery_address, payment_method, idempotency_key, request_hash, trace_id, created_at, updated_at)
-       VALUES ($1, 'PENDING_PAYMENT', $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+       SELECT o.id, 'PENDING_PAYMENT', o.items, o.total_cents, o.currency, o.delivery_address, o.payment_method, o.idempotency_key, o.request_hash, o.trace_id, o.created_at, o.created_at
+       FROM unnest($1::uuid[], $2::jsonb[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
+         AS o(id, items, total_cents, currency, delivery_address, payment_method, idempotency_key, request_hash, trace_id, created_at)
        ON CONFLICT (idempotency_key) DO NOTHING
        RETURNING id, created_at),
      history AS (INSERT INTO order_status_history (order_id, status, at) SELECT id, 'PENDING_PAYMENT', created_at FROM created),
      event AS (${outbox.sql})
-     SELECT count(*)::int AS created FROM created`)([order.id, JSON.stringify(order.items), order.totalCents, order.currency, order.deliveryAddress, order.paymentMethod, order.idempotencyKey, order.requestHash, order.traceId, order.createdAt, ...outbox.params]));
-  return rows[0]!.created === 1;
+     SELECT id FROM created`)([
+    column('id'),
+    orders.map((o) => JSON.stringify(o.order.items)),
+    column('totalCents'),
+    column('currency'),
+    column('deliveryAddress'),
+    column('paymentMethod'),
+    column('idempotencyKey'),
+    column('requestHash'),
+    column('traceId'),
+    column('createdAt'),
+    ...outbox.params,
+  ]));
+  const created = new Set(rows.map((r) => r.id));
+  return orders.map((o) => created.has(o.order.id));
 }
 
 export async function findOrder(db: Queryable, id: string): Promise<OrderRow | undefined> {

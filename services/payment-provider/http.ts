@@ -4,12 +4,12 @@
  * answer. GET/PUT /control set how the bank misbehaves; that affects POST /charges only, so the
  * GET routes keep answering, whatever the mode, for tests and the checker.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { PAYMENT_METHODS } from '../events/index.js';
-import { errorResponses, forOrder, NotFoundError, sleep, UnprocessableError, promClient, type ServiceKit } from '../kit/index.js';
+import { PAYMENT_METHODS, randomHex } from '../events/index.js';
+import { errorResponses, forOrder, groupCommit, NotFoundError, sleep, UnprocessableError, promClient, type ServiceKit } from '../kit/index.js';
 import { DECLINE_REASONS, decide, PROVIDER_MODES, toBehaviour, type Behaviour, type BehaviourInput } from './behaviour.js';
-import { findByIdempotencyKey, findCharge, insertCharge, listCharges, type ChargeRow, type ChargeStatus } from './store.js';
+import { findByIdempotencyKey, findCharge, insertCharges, listCharges, type ChargeRow, type ChargeStatus, type NewCharge } from './store.js';
 
 const chargeBody = {
   type: 'object',
@@ -100,6 +100,12 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit): void {
     registers: [kit.metrics.registry],
   });
   let behaviour: Behaviour = { mode: 'ok' };
+  // Group commit: charges asked for while a write is in flight go together in the next one.
+  const insertCharge = groupCommit((batch: NewCharge[]) => insertCharges(pool, batch), {
+    concurrency: 1,
+    maxBatch: 64,
+    observe: (size) => kit.metrics.groupCommitSize.observe({ write: 'charges' }, size),
+  });
 
   app.post<{ Body: ChargeBody; Headers: { 'idempotency-key': string; traceparent?: string } }>(
     '/charges',
@@ -131,8 +137,8 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit): void {
 
       const key = request.headers['idempotency-key'];
       const requestHash = createHash('sha256').update(JSON.stringify([body.orderId, body.amountCents, body.currency, body.paymentMethod])).digest('hex');
-      const inserted = await insertCharge(pool, {
-        chargeId: `ch_${randomBytes(12).toString('hex')}`,
+      const inserted = await insertCharge({
+        chargeId: `ch_${randomHex(12)}`,
         idempotencyKey: key,
         requestHash,
         orderId: body.orderId,

@@ -19,16 +19,21 @@ export interface ChargeRow {
 const COLUMNS = `id AS "chargeId", idempotency_key AS "idempotencyKey", request_hash AS "requestHash", order_id AS "orderId",
   amount_cents AS "amountCents", currency, payment_method AS "paymentMethod", status, decline_reason AS "declineReason", created_at AS "createdAt"`;
 
+export type NewCharge = Omit<ChargeRow, 'createdAt'>;
+
 /**
- * Records a charge; undefined when its Idempotency-Key already has one. The unique key settles
- * concurrent duplicates: exactly one insert wins, the others read the winner.
+ * Records charges, all in one statement (one round trip, one commit). One answer per charge: its
+ * row, or undefined when its Idempotency-Key already has one. The unique key settles concurrent
+ * duplicates, in one call or across calls: exactly one insert wins, the others read the winner.
  */
-export async function insertCharge(pool: Pool, charge: Omit<ChargeRow, 'createdAt'>): Promise<ChargeRow | undefined> {
+export async function insertCharges(pool: Pool, charges: readonly NewCharge[]): Promise<(ChargeRow | undefined)[]> {
+  const column = <K extends keyof NewCharge>(key: K) => charges.map((c) => c[key]);
   const { rows } = await pool.query<ChargeRow>(prepared(`INSERT INTO charges (id, idempotency_key, request_hash, order_id, amount_cents, currency, payment_method, status, decline_reason)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::int[], $6::text[], $7::text[], $8::text[], $9::text[])
      ON CONFLICT (idempotency_key) DO NOTHING
-     RETURNING ${COLUMNS}`)([charge.chargeId, charge.idempotencyKey, charge.requestHash, charge.orderId, charge.amountCents, charge.currency, charge.paymentMethod, charge.status, charge.declineReason]));
-  return rows[0];
+     RETURNING ${COLUMNS}`)([column('chargeId'), column('idempotencyKey'), column('requestHash'), column('orderId'), column('amountCents'), column('currency'), column('paymentMethod'), column('status'), column('declineReason')]));
+  const inserted = new Map(rows.map((r) => [r.chargeId, r]));
+  return charges.map((c) => inserted.get(c.chargeId));
 }
 
 export async function findByIdempotencyKey(pool: Pool, key: string): Promise<ChargeRow | undefined> {
