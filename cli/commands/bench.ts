@@ -35,7 +35,7 @@ function table(r: BenchResult): string {
   if (r.sustained) {
     const s = r.sustained;
     rows.push({ part: 'sustained', figure: 'completed sagas per second (highest step passed)', measured: `${s.highestSustainedPerSecond.toFixed(0)}/s at ${s.highestOfferedPassed}/s offered`, target: '≥ 1,000/s', ok: s.highestSustainedPerSecond >= 1000 });
-    for (const step of s.steps) rows.push({ part: '', figure: `  offered ${step.offered}/s`, measured: `${step.completedPerSecond.toFixed(0)}/s completed, saga p99 ${ms(step.sagaP99Ms)}, ${step.errors} errors, ${step.dropped} dropped`, target: 'p99 ≤ 1 s, no error', ok: step.passed });
+    for (const step of s.steps) rows.push({ part: '', figure: `  offered ${step.offered}/s`, measured: `${step.completedPerSecond.toFixed(0)}/s completed, saga p99 ${ms(step.sagaP99Ms)}, ${step.errors} error${step.errors === 1 ? '' : 's'}, ${step.dropped} dropped`, target: 'p99 ≤ 1 s, no error', ok: step.passed });
   }
   if (r.recovery) {
     const v = r.recovery;
