@@ -27,7 +27,8 @@ export function addresses(plan: StackPlan): string {
   const rows = [
     ['web shop and API', `${plan.endpoints.gateway}  (OpenAPI: ${plan.endpoints.gateway}/api/openapi.json)`],
     ['Kafka (tools)', plan.endpoints.kafka.join(',')],
-    ['PostgreSQL', plan.endpoints.postgres],
+    // An existing database's password is the user's own: not printed.
+    ['PostgreSQL', plan.postgres.external ? `${plan.endpoints.postgres.replace(/:[^:@/]*@/, ':***@')}  (existing, --postgres)` : plan.endpoints.postgres],
     ['fault API', `${plan.endpoints.faultApi}  (Toxiproxy-compatible)`],
   ];
   const width = Math.max(...rows.map(([label]) => label!.length));

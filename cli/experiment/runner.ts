@@ -10,6 +10,7 @@ import type { Action, Scenario, TimelineStep } from '../../scenarios/dsl.js';
 import { LabError, messageOf } from '../lib/errors.js';
 import { formatDuration, parseDuration } from '../lib/duration.js';
 import { runLoad, type LoadResult } from '../load/index.js';
+import { plannedMembers } from '../runtime/stack-spec.js';
 import type { Stack } from '../runtime/stack.js';
 import { checkEvidence, type Verdict } from '../verify/checker.js';
 import type { Evidence, FaultWindow, LedgerRecord } from '../verify/evidence.js';
@@ -102,6 +103,12 @@ function checkRequirements(stack: Stack, scenario: Scenario): void {
   }
   const brokers = scenario.requires?.brokers;
   if (brokers && stack.plan.brokers.length < brokers) throw new LabError(`${scenario.name} needs ${brokers} Kafka brokers and this lab runs ${stack.plan.brokers.length}`, { hint: `restart the lab with \`pizza-lab down && pizza-lab up --brokers ${brokers}\`` });
+  const members = new Set(plannedMembers(stack.plan).map((m) => m.name));
+  for (const step of scenario.timeline) {
+    if (step.action.kind !== 'member' || members.has(step.action.target)) continue;
+    if (step.action.target === 'postgres') throw new LabError(`${scenario.name} stops the lab's PostgreSQL, and this lab uses an existing database (up --postgres)`, { hint: 'run it on a lab with its own: `pizza-lab down && pizza-lab up`' });
+    throw new LabError(`${scenario.name} acts on ${step.action.target}, which this lab does not run`, { hint: `its members: ${[...members].join(', ')}` });
+  }
 }
 
 async function waitHealthy(stack: Stack, timeoutMs: number): Promise<void> {

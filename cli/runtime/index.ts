@@ -55,7 +55,10 @@ export async function startStack(options: StackOptions, start: StartOptions): Pr
       throw new LabError('this folder has a compose lab with members down', { hint: '`pizza-lab up --runtime compose` brings it up again, `pizza-lab down` removes it' });
     }
   }
-  if (start.runtime === 'compose') return upCompose(options, { home, onProgress: start.onProgress, signal: start.signal });
+  if (start.runtime === 'compose') {
+    if (options.postgresUrl) throw new UsageError('--postgres works with the native runtime only', { hint: 'add --runtime native, or leave out --postgres to run the lab\'s own PostgreSQL container' });
+    return upCompose(options, { home, onProgress: start.onProgress, signal: start.signal });
+  }
   return upNative(options, { home, onProgress: start.onProgress, signal: start.signal });
 }
 

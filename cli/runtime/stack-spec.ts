@@ -60,6 +60,8 @@ export interface StackOptions {
   scale: Readonly<Record<string, number>>;
   host: string;
   logLevel: string;
+  /** An existing PostgreSQL to use instead of starting one (`up --postgres URL`). */
+  postgresUrl?: string;
 }
 
 export function defaultStackOptions(overrides: Partial<StackOptions> = {}): StackOptions {
@@ -70,6 +72,43 @@ export function defaultStackOptions(overrides: Partial<StackOptions> = {}): Stac
     scale: overrides.scale ?? {},
     host: overrides.host ?? '127.0.0.1',
     logLevel: overrides.logLevel ?? 'info',
+    ...(overrides.postgresUrl ? { postgresUrl: overrides.postgresUrl } : {}),
+  };
+}
+
+export interface PostgresPlan {
+  /** Where PostgreSQL answers: the lab's own server, or the one `--postgres` names. */
+  host: string;
+  port: number;
+  database: string;
+  adminUser: string;
+  adminPassword: string;
+  /** True when the lab uses an existing server (`--postgres`) rather than one it starts. */
+  external: boolean;
+  roles: RolePlan[];
+}
+
+/** The database the lab uses: its own server, or the one `--postgres URL` names (its database defaults to pizzalab). */
+function postgresTarget(options: StackOptions): Omit<PostgresPlan, 'roles'> {
+  if (!options.postgresUrl) return { host: options.host, port: options.ports.postgres, database: DATABASE.name, adminUser: DATABASE.adminUser, adminPassword: DATABASE.adminPassword, external: false };
+  const example = 'for example --postgres postgres://postgres:secret@127.0.0.1:5432/pizzalab';
+  let url: URL;
+  try {
+    url = new URL(options.postgresUrl);
+  } catch {
+    throw new UsageError(`--postgres "${options.postgresUrl}" is not a URL`, { hint: example });
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new UsageError(`--postgres: "${url.protocol}" is not postgres:`, { hint: example });
+  if (!url.hostname || !url.username) throw new UsageError('--postgres needs a host and a user', { hint: example });
+  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || DATABASE.name;
+  if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new UsageError(`--postgres: the database name "${database}" must be lower-case letters, digits and _`, { hint: example });
+  return {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port ? Number(url.port) : 5432,
+    database,
+    adminUser: decodeURIComponent(url.username),
+    adminPassword: decodeURIComponent(url.password),
+    external: true,
   };
 }
 
@@ -117,7 +156,7 @@ export interface StackPlan {
   host: string;
   brokers: BrokerPlan[];
   topics: { names: readonly string[]; partitions: number; replicationFactor: number };
-  postgres: { port: number; database: string; adminUser: string; adminPassword: string; roles: RolePlan[] };
+  postgres: PostgresPlan;
   proxies: ProxyPlan[];
   instances: InstancePlan[];
   /** Addresses a user or the CLI uses. */
@@ -165,6 +204,7 @@ export function validateStackOptions(options: StackOptions): void {
 export function planStack(options: StackOptions): StackPlan {
   validateStackOptions(options);
   const host = options.host;
+  const database = postgresTarget(options);
   let next = options.portBase;
   const take = () => next++;
   const addr = (port: number) => `${host}:${port}`;
@@ -195,7 +235,7 @@ export function planStack(options: StackOptions): StackPlan {
   for (const def of SERVICES) {
     if (def.uses.includes('postgres')) {
       const link = linkName(def.name, 'postgres');
-      proxies.push({ name: link, link, from: def.name, to: 'postgres', listen: addr(take()), upstream: addr(options.ports.postgres) });
+      proxies.push({ name: link, link, from: def.name, to: 'postgres', listen: addr(take()), upstream: `${database.host}:${database.port}` });
     }
     for (const callee of def.calls) {
       const link = linkName(def.name, callee);
@@ -231,7 +271,7 @@ export function planStack(options: StackOptions): StackPlan {
     if (def.uses.includes('postgres')) {
       const role = roles.find((r) => r.service === def.name)!;
       const proxy = proxies.find((p) => p.link === linkName(def.name, 'postgres'))!;
-      env[SERVICE_ENV.databaseUrl] = `postgres://${role.role}:${encodeURIComponent(role.password)}@${proxy.listen}/${DATABASE.name}`;
+      env[SERVICE_ENV.databaseUrl] = `postgres://${role.role}:${encodeURIComponent(role.password)}@${proxy.listen}/${database.database}`;
     }
     for (const callee of def.calls) {
       const links = proxies.filter((p) => p.link === linkName(def.name, callee));
@@ -246,13 +286,13 @@ export function planStack(options: StackOptions): StackPlan {
     host,
     brokers,
     topics: { names: ALL_TOPICS, partitions: TOPIC_PARTITIONS, replicationFactor },
-    postgres: { port: options.ports.postgres, database: DATABASE.name, adminUser: DATABASE.adminUser, adminPassword: DATABASE.adminPassword, roles },
+    postgres: { ...database, roles },
     proxies,
     instances,
     endpoints: {
       gateway: `http://${addr(options.ports.gateway)}`,
       kafka: brokers.map((b) => addr(b.toolsPort)),
-      postgres: `postgres://${DATABASE.adminUser}:${DATABASE.adminPassword}@${addr(options.ports.postgres)}/${DATABASE.name}`,
+      postgres: `postgres://${encodeURIComponent(database.adminUser)}:${encodeURIComponent(database.adminPassword)}@${database.host.includes(':') ? `[${database.host}]` : database.host}:${database.port}/${database.database}`,
       faultApi: `http://${addr(options.ports.faultApi)}`,
     },
   };
@@ -266,7 +306,7 @@ export function linksOf(plan: StackPlan): string[] {
 /** Every port the plan binds on the host, with who binds it (for "port taken" errors). */
 export function portsOf(plan: StackPlan): { port: number; owner: string; flag?: string }[] {
   const ports: { port: number; owner: string; flag?: string }[] = [
-    { port: plan.options.ports.postgres, owner: 'postgres', flag: '--postgres-port' },
+    ...(plan.postgres.external ? [] : [{ port: plan.options.ports.postgres, owner: 'postgres', flag: '--postgres-port' }]),
     { port: plan.options.ports.faultApi, owner: 'fault API', flag: '--fault-port' },
   ];
   for (const broker of plan.brokers) {
@@ -289,7 +329,7 @@ export interface PlannedMember {
 export function plannedMembers(plan: StackPlan): PlannedMember[] {
   const at = (port: number) => `${plan.host}:${port}`;
   return [
-    { name: 'postgres', kind: 'postgres', address: at(plan.options.ports.postgres) },
+    ...(plan.postgres.external ? [] : [{ name: 'postgres', kind: 'postgres', address: at(plan.options.ports.postgres) } satisfies PlannedMember]),
     ...plan.brokers.map((b): PlannedMember => ({ name: b.member, kind: 'kafka', address: at(b.toolsPort) })),
     { name: 'fault-proxy', kind: 'fault-proxy', address: at(plan.options.ports.faultApi) },
     ...plan.instances.map((i): PlannedMember => ({ name: i.member, kind: i.service === 'gateway' ? 'gateway' : 'service', address: at(i.port) })),

@@ -67,6 +67,7 @@ export function serviceMembers(plan: StackPlan): MemberDef[] {
   });
 }
 
-export function stackMembers(plan: StackPlan, context: { kafka: KafkaDist; kafkaDirs: KafkaDirs; postgres: PostgresLayout }): MemberDef[] {
-  return [postgresMember(plan, context.postgres), ...kafkaMembers(plan, context.kafka, context.kafkaDirs), faultProxyMember(plan), ...serviceMembers(plan)];
+/** Every member the supervisor runs: PostgreSQL only when the lab has its own (no `--postgres`). */
+export function stackMembers(plan: StackPlan, context: { kafka: KafkaDist; kafkaDirs: KafkaDirs; postgres?: PostgresLayout }): MemberDef[] {
+  return [...(context.postgres ? [postgresMember(plan, context.postgres)] : []), ...kafkaMembers(plan, context.kafka, context.kafkaDirs), faultProxyMember(plan), ...serviceMembers(plan)];
 }

@@ -229,6 +229,11 @@ export async function downNative(home: string, options: { volumes?: boolean; onP
     say('deleting the data');
     await removePostgresData(paths.data);
     await rm(paths.data, { recursive: true, force: true });
+    const saved = readOptions(paths);
+    if (saved?.postgresUrl) {
+      const { postgres } = planStack(saved);
+      say(`the database at ${postgres.host}:${postgres.port}/${postgres.database} (--postgres) keeps the lab's schemas: ${postgres.roles.map((r) => r.schema).join(', ')}`);
+    }
   }
   return { wasRunning };
 }

@@ -133,10 +133,14 @@ export function postgresMember(plan: StackPlan, layout: PostgresLayout): MemberD
   };
 }
 
-/** The SQL that gives every service its own role and schema, and nothing of the others'. */
+/**
+ * The SQL that gives every service its own role and schema, and nothing of the others'. In an
+ * existing database (`--postgres`) the lab adds its roles and schemas and changes nothing else:
+ * who else may use that database and its public schema stays as its owner set it.
+ */
 export function bootstrapSql(plan: StackPlan): string[] {
   const db = plan.postgres.database;
-  const statements = [`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`, 'REVOKE ALL ON SCHEMA public FROM PUBLIC', 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements'];
+  const statements = plan.postgres.external ? [] : [`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`, 'REVOKE ALL ON SCHEMA public FROM PUBLIC', 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements'];
   for (const role of plan.postgres.roles) {
     const password = role.password.replace(/'/g, "''");
     statements.push(
@@ -150,24 +154,44 @@ export function bootstrapSql(plan: StackPlan): string[] {
   return statements;
 }
 
-/** Creates the lab's database, and in it a role and schema per service (idempotent). */
+/** Creates the lab's database if it is missing, and in it a role and schema per service (idempotent). */
 export async function bootstrapDatabase(plan: StackPlan): Promise<void> {
-  const { port, adminUser, adminPassword, database } = plan.postgres;
-  const connection = { host: plan.host, port, user: adminUser, password: adminPassword };
-  const admin = new pg.Client({ ...connection, database: 'postgres' });
-  await admin.connect();
+  const { host, port, adminUser, adminPassword, database, external } = plan.postgres;
+  const connection = { host, port, user: adminUser, password: adminPassword, connectionTimeoutMillis: 10_000 };
+  const where = `PostgreSQL at ${host}:${port} (user ${adminUser})`;
+  const fail = (what: string, error: unknown) =>
+    new LabError(`${what} ${where}: ${(error as Error).message}`, {
+      hint: external ? 'check the --postgres URL: that server must answer, and its user must be allowed to create roles, schemas (and the database, if it does not exist)' : 'see `pizza-lab logs postgres`',
+      cause: error,
+    });
+  const connect = async (name: string) => {
+    const client = new pg.Client({ ...connection, database: name });
+    await client.connect();
+    return client;
+  };
+  let client: pg.Client;
   try {
-    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (!rowCount) await admin.query(`CREATE DATABASE ${database}`);
-  } finally {
-    await admin.end();
+    client = await connect(database);
+  } catch (error) {
+    // 3D000: the database does not exist yet; create it from the maintenance database.
+    if ((error as { code?: string }).code !== '3D000') throw fail('cannot reach', error);
+    try {
+      const admin = await connect('postgres');
+      try {
+        await admin.query(`CREATE DATABASE ${database}`);
+      } finally {
+        await admin.end();
+      }
+      client = await connect(database);
+    } catch (inner) {
+      throw fail(`cannot create the database ${database} on`, inner);
+    }
   }
-  const client = new pg.Client({ ...connection, database });
-  await client.connect();
   try {
     for (const statement of bootstrapSql(plan)) await client.query(statement);
+  } catch (error) {
+    throw fail('cannot create the services\' roles and schemas on', error);
   } finally {
     await client.end();
   }
 }
-

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   const members = stackMembers(plan, {
     kafka,
     kafkaDirs: { configDir: paths.config, dataDir: paths.data, clusterId },
-    postgres: await postgresLayout(paths.data),
+    postgres: plan.postgres.external ? undefined : await postgresLayout(paths.data),
   });
   const faults = createFaultClient(plan.endpoints.faultApi);
   const supervisor = createSupervisor({
