@@ -26,7 +26,7 @@ export function memberTable(members: readonly MemberStatus[]): string {
 export function addresses(plan: StackPlan): string {
   const rows = [
     ['web shop and API', `${plan.endpoints.gateway}  (OpenAPI: ${plan.endpoints.gateway}/api/openapi.json)`],
-    ['Kafka (tools)', plan.endpoints.kafka.join(',')],
+    ['Kafka (tools)', plan.brokers.length === 0 ? `${plan.endpoints.kafka.join(',')}  (existing, --kafka)` : plan.endpoints.kafka.join(',')],
     // An existing database's password is the user's own: not printed.
     ['PostgreSQL', plan.postgres.external ? `${plan.endpoints.postgres.replace(/:[^:@/]*@/, ':***@')}  (existing, --postgres)` : plan.endpoints.postgres],
     ['fault API', `${plan.endpoints.faultApi}  (Toxiproxy-compatible)`],

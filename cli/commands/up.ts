@@ -20,6 +20,7 @@ export default defineCommand({
     { flags: '--brokers <n>', description: 'Kafka brokers: 1, or 3 for a replicated cluster', parse: intOption('--brokers', { min: 1, max: 3 }), default: 1 },
     { flags: '--gateway-port <port>', description: 'web shop and API port', parse: port('--gateway-port'), default: 8000 },
     { flags: '--kafka-port <port>', description: "Kafka's plain listener for tools", parse: port('--kafka-port'), default: 9092 },
+    { flags: '--kafka <host:port>', description: 'use an existing Kafka instead of starting one (native runtime; the services reach it directly, without fault links)' },
     { flags: '--postgres-port <port>', description: 'PostgreSQL port', parse: port('--postgres-port'), default: 5433 },
     { flags: '--postgres <url>', description: 'use an existing PostgreSQL instead of starting one (native runtime; its user must be allowed to create roles and schemas)' },
     { flags: '--fault-port <port>', description: 'fault API (Toxiproxy-compatible) port', parse: port('--fault-port'), default: 8474 },
@@ -27,7 +28,7 @@ export default defineCommand({
     { flags: '--log-level <level>', description: 'services log level', choices: ['debug', 'info', 'warn', 'error'], default: 'info' },
     { flags: '--json', description: 'print the final status as JSON' },
   ],
-  examples: ['pizza-lab up', 'pizza-lab up --scale order=3', 'pizza-lab up --gateway-port 8080 --kafka-port 19092', 'pizza-lab up --postgres postgres://lab:secret@127.0.0.1:5432/pizzalab'],
+  examples: ['pizza-lab up', 'pizza-lab up --scale order=3', 'pizza-lab up --gateway-port 8080 --kafka-port 19092', 'pizza-lab up --postgres postgres://lab:secret@127.0.0.1:5432/pizzalab --kafka 127.0.0.1:9092'],
   async action(_args, opts, context) {
     const runtime = await chooseRuntime(opts.runtime as RuntimeChoice);
     const options = defaultStackOptions({
@@ -37,6 +38,7 @@ export default defineCommand({
       scale: parseScale((opts.scale as string[] | undefined) ?? []),
       logLevel: opts.logLevel as string,
       postgresUrl: opts.postgres as string | undefined,
+      kafkaBootstrap: opts.kafka as string | undefined,
     });
     const started = Date.now();
     // Said with the first step, so that a lab already up is not announced as starting.

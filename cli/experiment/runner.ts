@@ -104,10 +104,16 @@ function checkRequirements(stack: Stack, scenario: Scenario): void {
   const brokers = scenario.requires?.brokers;
   if (brokers && stack.plan.brokers.length < brokers) throw new LabError(`${scenario.name} needs ${brokers} Kafka brokers and this lab runs ${stack.plan.brokers.length}`, { hint: `restart the lab with \`pizza-lab down && pizza-lab up --brokers ${brokers}\`` });
   const members = new Set(plannedMembers(stack.plan).map((m) => m.name));
-  for (const step of scenario.timeline) {
-    if (step.action.kind !== 'member' || members.has(step.action.target)) continue;
-    if (step.action.target === 'postgres') throw new LabError(`${scenario.name} stops the lab's PostgreSQL, and this lab uses an existing database (up --postgres)`, { hint: 'run it on a lab with its own: `pizza-lab down && pizza-lab up`' });
-    throw new LabError(`${scenario.name} acts on ${step.action.target}, which this lab does not run`, { hint: `its members: ${[...members].join(', ')}` });
+  const ownLab = { hint: 'run it on a lab with its own: `pizza-lab down && pizza-lab up`' };
+  for (const { action } of scenario.timeline) {
+    if (action.kind === 'partition' && action.from === 'kafka' && stack.plan.brokers.length === 0) throw new LabError(`${scenario.name} cuts ${action.service}'s Kafka link, and this lab uses an existing Kafka (up --kafka), which its services reach without links`, ownLab);
+    if (action.kind !== 'member') continue;
+    // A member, a service (all its instances), or `kafka` (every broker): as `pizza-lab fault` resolves them.
+    const { target } = action;
+    if (members.has(target) || stack.plan.instances.some((i) => i.service === target) || (target === 'kafka' && stack.plan.brokers.length > 0)) continue;
+    if (target === 'postgres') throw new LabError(`${scenario.name} stops the lab's PostgreSQL, and this lab uses an existing database (up --postgres)`, ownLab);
+    if (target === 'kafka') throw new LabError(`${scenario.name} stops the lab's Kafka, and this lab uses an existing one (up --kafka)`, ownLab);
+    throw new LabError(`${scenario.name} acts on ${target}, which this lab does not run`, { hint: `its members: ${[...members].join(', ')}` });
   }
 }
 

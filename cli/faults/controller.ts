@@ -68,7 +68,10 @@ export function createFaultController(stack: Stack): FaultController {
     if (names.includes(target)) return [target];
     const instances = plan.instances.filter((i) => i.service === target).map((i) => i.member);
     if (instances.length > 0) return instances;
-    if (target === 'kafka') return plan.brokers.map((b) => b.member);
+    if (target === 'kafka') {
+      if (plan.brokers.length === 0) throw new UsageError('this lab uses an existing Kafka (up --kafka): it has no broker of its own to fault', { hint: `targets: ${names.join(', ')}` });
+      return plan.brokers.map((b) => b.member);
+    }
     if (PROTECTED_MEMBERS.has(target)) throw new UsageError(`${target} cannot be faulted: it is what heals faults`, { hint: `targets: ${names.join(', ')}` });
     throw new UsageError(`no service or member named "${target}"`, { hint: `targets: ${names.join(', ')}` });
   }

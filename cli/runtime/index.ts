@@ -56,7 +56,7 @@ export async function startStack(options: StackOptions, start: StartOptions): Pr
     }
   }
   if (start.runtime === 'compose') {
-    if (options.postgresUrl) throw new UsageError('--postgres works with the native runtime only', { hint: 'add --runtime native, or leave out --postgres to run the lab\'s own PostgreSQL container' });
+    if (options.postgresUrl || options.kafkaBootstrap) throw new UsageError(`${options.postgresUrl ? '--postgres' : '--kafka'} works with the native runtime only`, { hint: 'add --runtime native, or leave it out to run the lab\'s own containers' });
     return upCompose(options, { home, onProgress: start.onProgress, signal: start.signal });
   }
   return upNative(options, { home, onProgress: start.onProgress, signal: start.signal });

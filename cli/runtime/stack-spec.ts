@@ -62,6 +62,8 @@ export interface StackOptions {
   logLevel: string;
   /** An existing PostgreSQL to use instead of starting one (`up --postgres URL`). */
   postgresUrl?: string;
+  /** An existing Kafka to use instead of starting brokers (`up --kafka HOST:PORT[,HOST:PORT…]`). */
+  kafkaBootstrap?: string;
 }
 
 export function defaultStackOptions(overrides: Partial<StackOptions> = {}): StackOptions {
@@ -73,7 +75,18 @@ export function defaultStackOptions(overrides: Partial<StackOptions> = {}): Stac
     host: overrides.host ?? '127.0.0.1',
     logLevel: overrides.logLevel ?? 'info',
     ...(overrides.postgresUrl ? { postgresUrl: overrides.postgresUrl } : {}),
+    ...(overrides.kafkaBootstrap ? { kafkaBootstrap: overrides.kafkaBootstrap } : {}),
   };
+}
+
+/** The brokers `--kafka` names, checked; undefined when the lab runs its own. */
+function existingKafka(options: StackOptions): string[] | undefined {
+  if (!options.kafkaBootstrap) return undefined;
+  const servers = options.kafkaBootstrap.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const bad = servers.find((s) => !/^(\[[0-9a-fA-F:]+\]|[^\s:/]+):\d{1,5}$/.test(s));
+  if (servers.length === 0 || bad !== undefined) throw new UsageError(`--kafka "${bad ?? options.kafkaBootstrap}" is not HOST:PORT`, { hint: 'for example --kafka 127.0.0.1:9092 (several brokers: a comma-separated list)' });
+  if (options.brokers !== 1) throw new UsageError('--brokers cannot go with --kafka: with --kafka the lab runs no broker of its own');
+  return servers;
 }
 
 export interface PostgresPlan {
@@ -154,6 +167,7 @@ export interface InstancePlan {
 export interface StackPlan {
   options: StackOptions;
   host: string;
+  /** The lab's own brokers; none when it uses an existing Kafka (`--kafka`), which its services reach directly. */
   brokers: BrokerPlan[];
   topics: { names: readonly string[]; partitions: number; replicationFactor: number };
   postgres: PostgresPlan;
@@ -205,6 +219,7 @@ export function planStack(options: StackOptions): StackPlan {
   validateStackOptions(options);
   const host = options.host;
   const database = postgresTarget(options);
+  const kafka = existingKafka(options);
   let next = options.portBase;
   const take = () => next++;
   const addr = (port: number) => `${host}:${port}`;
@@ -212,7 +227,7 @@ export function planStack(options: StackOptions): StackPlan {
   const kafkaServices = SERVICES.filter((s) => s.uses.includes('kafka')).map((s) => s.name);
   const brokers: BrokerPlan[] = [];
   const proxies: ProxyPlan[] = [];
-  for (let id = 1; id <= options.brokers; id++) {
+  for (let id = 1; !kafka && id <= options.brokers; id++) {
     const member = options.brokers === 1 ? 'kafka' : `kafka-${id}`;
     const broker: BrokerPlan = { id, member, toolsPort: options.ports.kafka + (id - 1), controllerPort: take(), listeners: [] };
     for (const service of kafkaServices) {
@@ -253,7 +268,8 @@ export function planStack(options: StackOptions): StackPlan {
     password: `${schemaOf(s.name)}-pw`,
   }));
 
-  const replicationFactor = options.brokers === 1 ? 1 : 3;
+  // On an existing Kafka, -1: that cluster's own default.replication.factor.
+  const replicationFactor = kafka ? -1 : options.brokers === 1 ? 1 : 3;
   const listen = (p: ProxyPlan) => `http://${p.listen}`;
   for (const instance of instances) {
     const def = SERVICES.find((s) => s.name === instance.service)!;
@@ -265,8 +281,8 @@ export function planStack(options: StackOptions): StackPlan {
       [SERVICE_ENV.logLevel]: options.logLevel,
     };
     if (def.uses.includes('kafka')) {
-      env[SERVICE_ENV.kafkaBrokers] = proxies.filter((p) => p.link === linkName(def.name, 'kafka')).map((p) => p.listen).join(',');
-      env[SERVICE_ENV.kafkaReplication] = String(replicationFactor);
+      env[SERVICE_ENV.kafkaBrokers] = kafka ? kafka.join(',') : proxies.filter((p) => p.link === linkName(def.name, 'kafka')).map((p) => p.listen).join(',');
+      if (!kafka) env[SERVICE_ENV.kafkaReplication] = String(replicationFactor);
     }
     if (def.uses.includes('postgres')) {
       const role = roles.find((r) => r.service === def.name)!;
@@ -291,7 +307,7 @@ export function planStack(options: StackOptions): StackPlan {
     instances,
     endpoints: {
       gateway: `http://${addr(options.ports.gateway)}`,
-      kafka: brokers.map((b) => addr(b.toolsPort)),
+      kafka: kafka ?? brokers.map((b) => addr(b.toolsPort)),
       postgres: `postgres://${encodeURIComponent(database.adminUser)}:${encodeURIComponent(database.adminPassword)}@${database.host.includes(':') ? `[${database.host}]` : database.host}:${database.port}/${database.database}`,
       faultApi: `http://${addr(options.ports.faultApi)}`,
     },

@@ -67,7 +67,7 @@ export function serviceMembers(plan: StackPlan): MemberDef[] {
   });
 }
 
-/** Every member the supervisor runs: PostgreSQL only when the lab has its own (no `--postgres`). */
-export function stackMembers(plan: StackPlan, context: { kafka: KafkaDist; kafkaDirs: KafkaDirs; postgres?: PostgresLayout }): MemberDef[] {
-  return [...(context.postgres ? [postgresMember(plan, context.postgres)] : []), ...kafkaMembers(plan, context.kafka, context.kafkaDirs), faultProxyMember(plan), ...serviceMembers(plan)];
+/** Every member the supervisor runs: PostgreSQL and Kafka only where the lab has its own (no `--postgres`, no `--kafka`). */
+export function stackMembers(plan: StackPlan, context: { kafka?: KafkaDist; kafkaDirs: KafkaDirs; postgres?: PostgresLayout }): MemberDef[] {
+  return [...(context.postgres ? [postgresMember(plan, context.postgres)] : []), ...(context.kafka ? kafkaMembers(plan, context.kafka, context.kafkaDirs) : []), faultProxyMember(plan), ...serviceMembers(plan)];
 }

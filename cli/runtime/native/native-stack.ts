@@ -99,8 +99,11 @@ export async function upNative(options: StackOptions, up: UpOptions): Promise<Na
 
   const plan = planStack(options);
   const setup: SetupProgress = (event) => progress({ type: 'setup', message: event.message, jars: event.jars });
-  await ensureKafka(setup);
-  requireChecks([await checkJava()]);
+  // An existing Kafka (--kafka) needs neither the jars nor a JDK here.
+  if (plan.brokers.length > 0) {
+    await ensureKafka(setup);
+    requireChecks([await checkJava()]);
+  }
   await killLeftovers(paths, progress);
   requireChecks(await checkPorts(portsOf(plan)));
 
@@ -234,6 +237,7 @@ export async function downNative(home: string, options: { volumes?: boolean; onP
       const { postgres } = planStack(saved);
       say(`the database at ${postgres.host}:${postgres.port}/${postgres.database} (--postgres) keeps the lab's schemas: ${postgres.roles.map((r) => r.schema).join(', ')}`);
     }
+    if (saved?.kafkaBootstrap) say(`the Kafka at ${saved.kafkaBootstrap} (--kafka) keeps the lab's topics and consumer groups`);
   }
   return { wasRunning };
 }

@@ -27,8 +27,8 @@ async function main(): Promise<void> {
   const options = readOptions(paths);
   if (!options) throw new Error(`no options in ${paths.options}`);
   const plan = planStack(options);
-  const kafka = findKafka();
-  if (!kafka) throw new Error('Kafka is not set up (run `pizza-lab setup`)');
+  const kafka = plan.brokers.length > 0 ? findKafka() : undefined;
+  if (plan.brokers.length > 0 && !kafka) throw new Error('Kafka is not set up (run `pizza-lab setup`)');
 
   const clusterIdFile = join(paths.data, 'kafka-cluster-id');
   if (!existsSync(clusterIdFile)) await writeFile(clusterIdFile, newClusterId());
