@@ -4,6 +4,7 @@
  * The native runtime plans its processes from it and the compose file is checked against it,
  * so the two runtimes cannot drift apart.
  */
+import { createHash } from 'node:crypto';
 import { ALL_TOPICS, TOPIC_PARTITIONS } from '../../services/events/index.js';
 import { callEnvName, SERVICE_ENV } from '../../services/kit/env.js';
 import { UsageError } from '../lib/errors.js';
@@ -100,6 +101,9 @@ export interface PostgresPlan {
   external: boolean;
   roles: RolePlan[];
 }
+
+/** HOST:PORT, with an IPv6 host in brackets. */
+const hostPort = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
 
 /** The database the lab uses: its own server, or the one `--postgres URL` names (its database defaults to pizzalab). */
 function postgresTarget(options: StackOptions): Omit<PostgresPlan, 'roles'> {
@@ -250,7 +254,7 @@ export function planStack(options: StackOptions): StackPlan {
   for (const def of SERVICES) {
     if (def.uses.includes('postgres')) {
       const link = linkName(def.name, 'postgres');
-      proxies.push({ name: link, link, from: def.name, to: 'postgres', listen: addr(take()), upstream: `${database.host}:${database.port}` });
+      proxies.push({ name: link, link, from: def.name, to: 'postgres', listen: addr(take()), upstream: hostPort(database.host, database.port) });
     }
     for (const callee of def.calls) {
       const link = linkName(def.name, callee);
@@ -265,7 +269,8 @@ export function planStack(options: StackOptions): StackPlan {
     service: s.name,
     role: schemaOf(s.name),
     schema: schemaOf(s.name),
-    password: `${schemaOf(s.name)}-pw`,
+    // On an existing server the roles' passwords are not guessable from this code: derived from its admin password.
+    password: database.external ? createHash('sha256').update(`${database.adminPassword}|${schemaOf(s.name)}`).digest('hex').slice(0, 24) : `${schemaOf(s.name)}-pw`,
   }));
 
   // On an existing Kafka, -1: that cluster's own default.replication.factor.
@@ -308,7 +313,7 @@ export function planStack(options: StackOptions): StackPlan {
     endpoints: {
       gateway: `http://${addr(options.ports.gateway)}`,
       kafka: kafka ?? brokers.map((b) => addr(b.toolsPort)),
-      postgres: `postgres://${encodeURIComponent(database.adminUser)}:${encodeURIComponent(database.adminPassword)}@${database.host.includes(':') ? `[${database.host}]` : database.host}:${database.port}/${database.database}`,
+      postgres: `postgres://${encodeURIComponent(database.adminUser)}:${encodeURIComponent(database.adminPassword)}@${hostPort(database.host, database.port)}/${database.database}`,
       faultApi: `http://${addr(options.ports.faultApi)}`,
     },
   };
