@@ -10,7 +10,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent, decodeEvent, encodeEvent, headersOf, traceIdOf, type EventType, type SagaEvent } from '../services/events/index.js';
 import { orderCreated as createOrderCreated } from './support/events.js';
-import { eventually, lab, serviceUrl } from './support/lab.js';
+import { eventually, groupCommitsDuring, lab, serviceUrl } from './support/lab.js';
 
 const { plan } = lab();
 const providerUrl = serviceUrl('payment-provider');
@@ -167,27 +167,14 @@ describe('payment-provider (the bank mock)', () => {
   });
 
   it('writes charges asked for together in shared commits, still one charge per Idempotency-Key', async () => {
-    const groupCommits = async () => {
-      const text = await (await fetch(`${providerUrl}/metrics`)).text();
-      const value = (name: string) => Number(new RegExp(`^${name}\\{[^}]*write="charges"[^}]*\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
-      return { writes: value('db_group_commit_size_count'), charges: value('db_group_commit_size_sum') };
-    };
-    // The provider's database link slowed, so that the burst arrives while the first write is in flight.
-    const toxics = `${plan.endpoints.faultApi}/proxies/payment-provider-postgres/toxics`;
     const sharedOrder = randomUUID();
     const sharedKey = randomUUID();
     const others = Array.from({ length: 16 }, () => randomUUID());
-    const before = await groupCommits();
-    await fetch(toxics, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'slow-burst', type: 'latency', stream: 'downstream', attributes: { latency: 150 } }) });
-    let answers: Awaited<ReturnType<typeof postCharge>>[];
-    try {
-      answers = await Promise.all([...Array.from({ length: 4 }, () => postCharge(charge(sharedOrder), sharedKey)), ...others.map((orderId) => postCharge(charge(orderId), randomUUID()))]);
-    } finally {
-      await fetch(`${toxics}/slow-burst`, { method: 'DELETE' });
-    }
-    const after = await groupCommits();
-    expect(after.charges - before.charges).toBe(20);
-    expect(after.writes - before.writes).toBeLessThanOrEqual(5);
+    const { result: answers, writes, requests } = await groupCommitsDuring('payment-provider', 'charges', 'payment-provider-postgres', () =>
+      Promise.all([...Array.from({ length: 4 }, () => postCharge(charge(sharedOrder), sharedKey)), ...others.map((orderId) => postCharge(charge(orderId), randomUUID()))]),
+    );
+    expect(requests).toBe(20);
+    expect(writes).toBeLessThanOrEqual(5);
 
     const shared = answers.slice(0, 4);
     expect(shared.map((a) => a.status).sort()).toEqual([200, 200, 200, 201]);

@@ -81,3 +81,28 @@ export function serviceUrl(service: string): string {
   if (!instance) throw new Error(`the plan has no ${service} instance`);
   return `http://${plan.host}:${instance.port}`;
 }
+
+/**
+ * Runs `burst` while one link of the shared lab is slowed (a latency toxic on its answers), so that
+ * requests sent together arrive while the first write is in flight; and counts, at `service`'s
+ * /metrics, how many writes of `write` it made and how many requests they carried (db_group_commit_size).
+ */
+export async function groupCommitsDuring<T>(service: string, write: string, link: string, burst: () => Promise<T>): Promise<{ result: T; writes: number; requests: number }> {
+  const { plan } = lab();
+  const counts = async () => {
+    const text = await (await fetch(`${serviceUrl(service)}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name}\\{[^}]*write="${write}"[^}]*\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    return { writes: value('db_group_commit_size_count'), requests: value('db_group_commit_size_sum') };
+  };
+  const toxics = `${plan.endpoints.faultApi}/proxies/${link}/toxics`;
+  const before = await counts();
+  await fetch(toxics, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'slow-burst', type: 'latency', stream: 'downstream', attributes: { latency: 150 } }) });
+  let result: T;
+  try {
+    result = await burst();
+  } finally {
+    await fetch(`${toxics}/slow-burst`, { method: 'DELETE' });
+  }
+  const after = await counts();
+  return { result, writes: after.writes - before.writes, requests: after.requests - before.requests };
+}
