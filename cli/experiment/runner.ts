@@ -10,7 +10,7 @@ import type { Action, Scenario, TimelineStep } from '../../scenarios/dsl.js';
 import { LabError, messageOf } from '../lib/errors.js';
 import { formatDuration, parseDuration } from '../lib/duration.js';
 import { runLoad, type LoadResult } from '../load/index.js';
-import { plannedMembers } from '../runtime/stack-spec.js';
+import { faultTargets, partitionLinks } from '../faults/controller.js';
 import type { Stack } from '../runtime/stack.js';
 import { checkEvidence, type Verdict } from '../verify/checker.js';
 import type { Evidence, FaultWindow, LedgerRecord } from '../verify/evidence.js';
@@ -103,17 +103,18 @@ function checkRequirements(stack: Stack, scenario: Scenario): void {
   }
   const brokers = scenario.requires?.brokers;
   if (brokers && stack.plan.brokers.length < brokers) throw new LabError(`${scenario.name} needs ${brokers} Kafka brokers and this lab runs ${stack.plan.brokers.length}`, { hint: `restart the lab with \`pizza-lab down && pizza-lab up --brokers ${brokers}\`` });
-  const members = new Set(plannedMembers(stack.plan).map((m) => m.name));
-  const ownLab = { hint: 'run it on a lab with its own: `pizza-lab down && pizza-lab up`' };
+  // What each fault acts on is resolved as \`pizza-lab fault\` resolves it, before anything starts.
   for (const { action } of scenario.timeline) {
-    if (action.kind === 'partition' && action.from === 'kafka' && stack.plan.brokers.length === 0) throw new LabError(`${scenario.name} cuts ${action.service}'s Kafka link, and this lab uses an existing Kafka (up --kafka), which its services reach without links`, ownLab);
-    if (action.kind !== 'member') continue;
-    // A member, a service (all its instances), or `kafka` (every broker): as `pizza-lab fault` resolves them.
-    const { target } = action;
-    if (members.has(target) || stack.plan.instances.some((i) => i.service === target) || (target === 'kafka' && stack.plan.brokers.length > 0)) continue;
-    if (target === 'postgres') throw new LabError(`${scenario.name} stops the lab's PostgreSQL, and this lab uses an existing database (up --postgres)`, ownLab);
-    if (target === 'kafka') throw new LabError(`${scenario.name} stops the lab's Kafka, and this lab uses an existing one (up --kafka)`, ownLab);
-    throw new LabError(`${scenario.name} acts on ${target}, which this lab does not run`, { hint: `its members: ${[...members].join(', ')}` });
+    try {
+      if (action.kind === 'member') faultTargets(stack.plan, action.target);
+      if (action.kind === 'partition') partitionLinks(stack.plan, action.service, action.from);
+    } catch (error) {
+      const ownLab = { hint: 'run it on a lab with its own: `pizza-lab down && pizza-lab up`', cause: error };
+      if (action.kind === 'member' && action.target === 'postgres') throw new LabError(`${scenario.name} stops the lab's PostgreSQL, and this lab uses an existing database (up --postgres)`, ownLab);
+      if (action.kind === 'member' && action.target === 'kafka') throw new LabError(`${scenario.name} stops the lab's Kafka, and this lab uses an existing one (up --kafka)`, ownLab);
+      if (action.kind === 'partition' && action.from === 'kafka' && stack.plan.brokers.length === 0) throw new LabError(`${scenario.name} cuts ${action.service}'s Kafka link, and this lab uses an existing Kafka (up --kafka), which its services reach without links`, ownLab);
+      throw new LabError(`${scenario.name} cannot run on this lab: ${messageOf(error)}`, { cause: error });
+    }
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { LabError, UsageError } from '../lib/errors.js';
 import type { MemberAction, MemberStatus, Stack } from '../runtime/stack.js';
-import { linksOf, SERVICES, type ProxyPlan } from '../runtime/stack-spec.js';
+import { linksOf, plannedMembers, SERVICES, type ProxyPlan, type StackPlan } from '../runtime/stack-spec.js';
 import { createFaultClient } from './client.js';
 import type { ProxyJson, Stream, ToxicConfig, ToxicType } from './types.js';
 
@@ -45,6 +45,43 @@ export interface FaultController {
   heal(): Promise<string[]>;
 }
 
+/**
+ * The members a process fault on `target` acts on: a member, a service (all its instances), or
+ * `kafka` (every broker). Refuses, in words a user can act on, what the lab does not run.
+ */
+export function faultTargets(plan: StackPlan, target: string): string[] {
+  const names = plannedMembers(plan).map((m) => m.name).filter((n) => !PROTECTED_MEMBERS.has(n));
+  const hint = { hint: `targets: ${names.join(', ')}` };
+  if (names.includes(target)) return [target];
+  const instances = plan.instances.filter((i) => i.service === target).map((i) => i.member);
+  if (instances.length > 0) return instances;
+  if (target === 'kafka') {
+    if (plan.brokers.length === 0) throw new UsageError('this lab uses an existing Kafka (up --kafka): it has no broker of its own to fault', hint);
+    return plan.brokers.map((b) => b.member);
+  }
+  if (target === 'postgres' && plan.postgres.external) throw new UsageError('this lab uses an existing PostgreSQL (up --postgres): it has no server of its own to fault', hint);
+  if (PROTECTED_MEMBERS.has(target)) throw new UsageError(`${target} cannot be faulted: it is what heals faults`, hint);
+  throw new UsageError(`no service or member named "${target}"`, hint);
+}
+
+/** The links that cutting `service` off (some of) its dependencies disables. */
+export function partitionLinks(plan: StackPlan, service: string, scope: PartitionScope = 'all'): string[] {
+  if (!PARTITION_SCOPES.includes(scope)) throw new UsageError(`--from ${scope}: use ${PARTITION_SCOPES.join(', ')}`);
+  if (!SERVICES.some((s) => s.name === service)) throw new UsageError(`no service named "${service}"`, { hint: `services: ${SERVICES.map((s) => s.name).join(', ')}` });
+  const links = linksOf(plan);
+  const chosen = links.filter((link) => {
+    const proxies = plan.proxies.filter((p) => p.link === link);
+    const from = proxies[0]!.from;
+    const toService = proxies.some((p) => plan.instances.find((i) => i.member === p.to)?.service === service);
+    if (scope === 'kafka') return from === service && link.endsWith('-kafka');
+    if (scope === 'postgres') return from === service && link.endsWith('-postgres');
+    if (scope === 'provider') return from === service && link === 'payment-provider';
+    return from === service || toService;
+  });
+  if (chosen.length === 0) throw new UsageError(`${service} has no ${scope === 'all' ? '' : `${scope} `}link to cut`, { hint: `its links: ${links.filter((l) => l.startsWith(`${service}-`)).join(', ') || 'none'}` });
+  return chosen;
+}
+
 export function createFaultController(stack: Stack): FaultController {
   const plan = stack.plan;
   const client = createFaultClient(plan.endpoints.faultApi);
@@ -57,24 +94,6 @@ export function createFaultController(stack: Stack): FaultController {
     if (proxies.length === 0) throw new UsageError(`no link named "${link}"`, { hint: `links: ${links.join(', ')}` });
     return proxies;
   };
-
-  async function memberNames(): Promise<string[]> {
-    return (await stack.status()).members.map((m) => m.name);
-  }
-
-  /** Member names a process fault accepts for `target` (a service means all its instances). */
-  async function resolveMembers(target: string): Promise<string[]> {
-    const names = (await memberNames()).filter((n) => !PROTECTED_MEMBERS.has(n));
-    if (names.includes(target)) return [target];
-    const instances = plan.instances.filter((i) => i.service === target).map((i) => i.member);
-    if (instances.length > 0) return instances;
-    if (target === 'kafka') {
-      if (plan.brokers.length === 0) throw new UsageError('this lab uses an existing Kafka (up --kafka): it has no broker of its own to fault', { hint: `targets: ${names.join(', ')}` });
-      return plan.brokers.map((b) => b.member);
-    }
-    if (PROTECTED_MEMBERS.has(target)) throw new UsageError(`${target} cannot be faulted: it is what heals faults`, { hint: `targets: ${names.join(', ')}` });
-    throw new UsageError(`no service or member named "${target}"`, { hint: `targets: ${names.join(', ')}` });
-  }
 
   async function setLink(link: string, enabled: boolean): Promise<string[]> {
     const proxies = proxiesOf(link);
@@ -98,24 +117,12 @@ export function createFaultController(stack: Stack): FaultController {
   return {
 
     async member(target, action, options = {}) {
-      const members = await resolveMembers(target);
+      const members = faultTargets(plan, target);
       return Promise.all(members.map((m) => stack.control(m, action, options)));
     },
 
     async partition(service, scope = 'all') {
-      if (!PARTITION_SCOPES.includes(scope)) throw new UsageError(`--from ${scope}: use ${PARTITION_SCOPES.join(', ')}`);
-      const def = SERVICES.find((s) => s.name === service);
-      if (!def) throw new UsageError(`no service named "${service}"`, { hint: `services: ${SERVICES.map((s) => s.name).join(', ')}` });
-      const chosen = links.filter((link) => {
-        const proxies = plan.proxies.filter((p) => p.link === link);
-        const from = proxies[0]!.from;
-        const toService = proxies.some((p) => plan.instances.find((i) => i.member === p.to)?.service === service);
-        if (scope === 'kafka') return from === service && link.endsWith('-kafka');
-        if (scope === 'postgres') return from === service && link.endsWith('-postgres');
-        if (scope === 'provider') return from === service && link === 'payment-provider';
-        return from === service || toService;
-      });
-      if (chosen.length === 0) throw new UsageError(`${service} has no ${scope === 'all' ? '' : `${scope} `}link to cut`, { hint: `its links: ${links.filter((l) => l.startsWith(`${service}-`)).join(', ') || 'none'}` });
+      const chosen = partitionLinks(plan, service, scope);
       for (const link of chosen) await setLink(link, false);
       return chosen;
     },

@@ -8,7 +8,9 @@
  * write fails, every caller in it gets the error (the statement is atomic, so none of it was
  * written), as each would have had from its own write.
  */
-export function groupCommit<T, R>(write: (items: T[]) => Promise<R[]>, options: { concurrency: number; maxBatch: number; observe?: (size: number) => void }): (item: T) => Promise<R> {
+export function groupCommit<T, R>(write: (items: T[]) => Promise<R[]>, options: { concurrency?: number; maxBatch?: number; observe?: (size: number) => void } = {}): (item: T) => Promise<R> {
+  // One write in flight: at 450 orders/s, POST p99 25–28 ms against 29–32 ms with two (docs/performance.md).
+  const { concurrency = 1, maxBatch = 64 } = options;
   const queue: { item: T; resolve: (result: R) => void; reject: (error: unknown) => void }[] = [];
   let inFlight = 0;
   const run = async (batch: typeof queue) => {
@@ -25,9 +27,9 @@ export function groupCommit<T, R>(write: (items: T[]) => Promise<R[]>, options: 
     }
   };
   const next = () => {
-    while (inFlight < options.concurrency && queue.length > 0) {
+    while (inFlight < concurrency && queue.length > 0) {
       inFlight++;
-      void run(queue.splice(0, options.maxBatch));
+      void run(queue.splice(0, maxBatch));
     }
   };
   return (item) =>

@@ -87,11 +87,7 @@ function present(order: OrderRow, steps?: HistoryRow[]) {
 export function registerRoutes(app: FastifyInstance, kit: ServiceKit, deps: { menu: MenuClient; onCreated: () => void }): void {
   const { pool, config } = kit;
   // Group commit: orders placed while a write is in flight go together in the next one.
-  const insertOrder = groupCommit((orders: NewOrder[]) => insertOrders(pool, orders), {
-    concurrency: 1,
-    maxBatch: 64,
-    observe: (size) => kit.metrics.groupCommitSize.observe({ write: 'orders' }, size),
-  });
+  const insertOrder = groupCommit((orders: NewOrder[]) => insertOrders(pool, orders), { observe: (size) => kit.metrics.groupCommitSize.observe({ write: 'orders' }, size) });
 
   app.post<{ Body: CreateOrderBody; Headers: { 'idempotency-key'?: string; traceparent?: string } }>(
     '/api/v1/orders',

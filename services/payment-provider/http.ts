@@ -101,11 +101,7 @@ export function registerRoutes(app: FastifyInstance, kit: ServiceKit): void {
   });
   let behaviour: Behaviour = { mode: 'ok' };
   // Group commit: charges asked for while a write is in flight go together in the next one.
-  const insertCharge = groupCommit((batch: NewCharge[]) => insertCharges(pool, batch), {
-    concurrency: 1,
-    maxBatch: 64,
-    observe: (size) => kit.metrics.groupCommitSize.observe({ write: 'charges' }, size),
-  });
+  const insertCharge = groupCommit((batch: NewCharge[]) => insertCharges(pool, batch), { observe: (size) => kit.metrics.groupCommitSize.observe({ write: 'charges' }, size) });
 
   app.post<{ Body: ChargeBody; Headers: { 'idempotency-key': string; traceparent?: string } }>(
     '/charges',
