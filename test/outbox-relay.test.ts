@@ -89,39 +89,51 @@ async function published(): Promise<string[]> {
   return ids;
 }
 
-/** Rows in the outbox, counted on a connection that reports its reads of the table at once. */
 async function outboxRows(): Promise<number> {
   const { rows } = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.outbox`);
-  await admin.query('SELECT pg_stat_force_next_flush()');
   return Number(rows[0]!.n);
 }
 
 describe('the outbox relay', () => {
-  it('publishes a row committed after rows with higher ids were published, before the same order’s next event', async () => {
-    relay = startRelay();
+  // Two orders of events: the open transaction took its transaction id before the one that
+  // commits first, or after it (every service's transaction takes its id at its first write,
+  // often long before its outbox row). The second is the one a floor taken from the snapshot's
+  // xmax gets wrong on an idle database: the open transaction is not among those the snapshot
+  // lists, nor does it hold its xmin back.
+  it.each([
+    { firstId: 'the open transaction' },
+    { firstId: 'the transaction that commits first' },
+  ])('publishes a row committed after rows with higher ids were published, before the same order’s next event ($firstId took its transaction id first)', async ({ firstId }) => {
+    relay ??= startRelay();
     const orderA = randomUUID();
     const first = event(orderA);
     const other = event(randomUUID());
     const next = event(orderA);
 
-    // A transaction takes the lowest id and stays open while a later one commits and is published.
+    const committing = await pool.connect();
     const open = await pool.connect();
     try {
+      await committing.query('BEGIN');
+      if (firstId === 'the transaction that commits first') await committing.query('SELECT pg_current_xact_id()');
+      // The open transaction takes the lower row id and stays open while the other commits and is published.
       await open.query('BEGIN');
       await appendToOutbox(open, service, [first]);
-      await withTransaction(pool, (client) => appendToOutbox(client, service, [other]));
-      await eventually('the later transaction’s row on Kafka', async () => (await published()).includes(other.id));
+      await appendToOutbox(committing, service, [other]);
+      await committing.query('COMMIT');
+      await eventually('the later row on Kafka', async () => (await published()).includes(other.id));
       // Many looks pass meanwhile (every 50 ms): a relay that looked only above the highest id it
       // had published would never see the open transaction's row.
       await new Promise((resolve) => setTimeout(resolve, 500));
       await open.query('COMMIT');
     } finally {
+      committing.release();
       open.release();
     }
     await withTransaction(pool, (client) => appendToOutbox(client, service, [next]));
 
-    await eventually('all three on Kafka', async () => (await published()).length === 3);
-    expect(await published()).toEqual([other.id, first.id, next.id]);
+    const ours = async () => (await published()).filter((id) => [first.id, other.id, next.id].includes(id));
+    await eventually('all three on Kafka', async () => (await ours()).length === 3);
+    expect(await ours()).toEqual([other.id, first.id, next.id]);
     expect(await outboxRows()).toBe(0);
   });
 
@@ -133,25 +145,23 @@ describe('the outbox relay', () => {
     await eventually('the outbox empty', async () => (await outboxRows()) === 0, 60_000);
     expect((await published()).length).toBe(before + 5000);
 
-    // Blocks read per scan of the table while the relay looks every 50 ms at an empty outbox (its
-    // backend reports its statistics about once a second).
-    const reads = async () => {
-      const { rows } = await admin.query<{ blocks: string; scans: string }>(
-        `SELECT coalesce(io.heap_blks_hit, 0) + coalesce(io.heap_blks_read, 0) + coalesce(io.idx_blks_hit, 0) + coalesce(io.idx_blks_read, 0) AS blocks,
-                coalesce(st.seq_scan, 0) + coalesce(st.idx_scan, 0) AS scans
-         FROM pg_statio_user_tables io JOIN pg_stat_user_tables st USING (relid) WHERE io.schemaname = $1 AND io.relname = 'outbox'`,
-        [schema],
+    // Blocks the relay's look reads, per look, while it looks every 50 ms at an empty outbox
+    // (pg_stat_statements: the look's statement by this test's user, whatever its text before).
+    const looks = async () => {
+      const { rows } = await admin.query<{ calls: string | null; blocks: string | null }>(
+        `SELECT sum(calls) AS calls, sum(shared_blks_hit + shared_blks_read) AS blocks FROM pg_stat_statements
+         WHERE userid = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND query LIKE '%FROM outbox%ORDER BY id%'`,
       );
-      return { blocks: Number(rows[0]!.blocks), scans: Number(rows[0]!.scans) };
+      return { calls: Number(rows[0]!.calls ?? 0), blocks: Number(rows[0]!.blocks ?? 0) };
     };
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    const start = await reads();
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    const end = await reads();
-    const scans = end.scans - start.scans;
-    expect(scans).toBeGreaterThan(10);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const start = await looks();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const end = await looks();
+    const calls = end.calls - start.calls;
+    expect(calls).toBeGreaterThan(10);
     // Walking the deleted rows would read every leaf page of the index (more than a dozen for
     // 5,000 ids) or every page of the table; stepping over them, an index descent.
-    expect((end.blocks - start.blocks) / scans).toBeLessThan(6);
+    expect((end.blocks - start.blocks) / calls).toBeLessThan(6);
   });
 });

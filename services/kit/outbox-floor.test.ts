@@ -2,33 +2,45 @@ import { describe, expect, it } from 'vitest';
 import { createFloor } from './outbox.js';
 
 describe('the outbox relay’s floor', () => {
-  it('rises to a batch’s highest id only once the transactions open when it was read have ended', () => {
+  it('rises to a batch’s highest id once a look began after every transaction older than its delete had ended', () => {
     const floor = createFloor();
-    floor.published({ xmin: 100n, xmax: 105n, lastId: 40n, complete: true });
+    // Rows up to 40 read and published; transaction 107 deleted them.
+    floor.published({ xmin: 100n, lastId: 40n, deletedBy: 107n, complete: true });
     expect(floor.value).toBe(0n);
-    // Transaction 104 was open when rows up to 40 were read: it may still commit id 39.
-    floor.published({ xmin: 104n, xmax: 110n, lastId: undefined, complete: true });
+    // Transaction 104 still runs: it took its id before the delete, so it may still commit a row below 40.
+    floor.published({ xmin: 104n, lastId: undefined, deletedBy: undefined, complete: true });
     expect(floor.value).toBe(0n);
-    floor.published({ xmin: 105n, xmax: 112n, lastId: 41n, complete: true });
+    // A transaction at the delete's own id is not yet past it either.
+    floor.published({ xmin: 107n, lastId: undefined, deletedBy: undefined, complete: true });
+    expect(floor.value).toBe(0n);
+    floor.published({ xmin: 108n, lastId: 41n, deletedBy: 110n, complete: true });
     expect(floor.value).toBe(40n);
-    floor.published({ xmin: 112n, xmax: 112n, lastId: undefined, complete: true });
+    floor.published({ xmin: 111n, lastId: undefined, deletedBy: undefined, complete: true });
     expect(floor.value).toBe(41n);
   });
 
   it('does not rise past what a batch cut short by its size reached', () => {
     const floor = createFloor();
-    floor.published({ xmin: 100n, xmax: 105n, lastId: 900n, complete: true });
+    floor.published({ xmin: 100n, lastId: 900n, deletedBy: 105n, complete: true });
     // Late commits below 900 fill a whole batch that ends at 600: 601–900 may hold more of them.
-    floor.published({ xmin: 106n, xmax: 107n, lastId: 600n, complete: false });
+    floor.published({ xmin: 106n, lastId: 600n, deletedBy: 107n, complete: false });
     expect(floor.value).toBe(0n);
-    floor.published({ xmin: 107n, xmax: 108n, lastId: 950n, complete: false });
+    floor.published({ xmin: 108n, lastId: 950n, deletedBy: 109n, complete: false });
     expect(floor.value).toBe(900n);
+  });
+
+  it('keeps a bounded list while a long transaction holds every batch back, and still rises after it', () => {
+    const floor = createFloor();
+    for (let i = 1n; i <= 100n; i++) floor.published({ xmin: 50n, lastId: i * 10n, deletedBy: 100n + i, complete: true });
+    expect(floor.value).toBe(0n);
+    floor.published({ xmin: 1000n, lastId: undefined, deletedBy: undefined, complete: true });
+    expect(floor.value).toBe(1000n);
   });
 
   it('looks from the start again after a reset', () => {
     const floor = createFloor();
-    floor.published({ xmin: 1n, xmax: 2n, lastId: 10n, complete: true });
-    floor.published({ xmin: 2n, xmax: 2n, lastId: undefined, complete: true });
+    floor.published({ xmin: 1n, lastId: 10n, deletedBy: 2n, complete: true });
+    floor.published({ xmin: 3n, lastId: undefined, deletedBy: undefined, complete: true });
     expect(floor.value).toBe(10n);
     floor.reset();
     expect(floor.value).toBe(0n);

@@ -11,9 +11,11 @@
  * second that walk grew to 3.5–4.9 ms a look. The floor rises only past rows that can no longer
  * appear: an id is taken when a row is inserted, but the row is seen only once its transaction
  * commits, so a transaction still open can commit a lower id than the relay has already
- * published. A batch's highest id becomes the floor once every transaction that was open when the
- * batch was read has ended, and a later look — still from the old floor — has published what they
- * committed.
+ * published. A batch's highest id becomes the floor once every transaction that could hold a lower
+ * id has ended and a later look — still from the old floor — has published what they committed
+ * (`createFloor`). A write transaction left open anywhere in the cluster holds the floor where it is
+ * (looks cost what they did before, nothing is lost), and the relay looks from the start every
+ * 30 s anyway.
  *
  * Waking the relay: after a commit, a writer in the relay's own process wakes it directly; a
  * writer in another instance sends a NOTIFY, at most one per few milliseconds. Not one NOTIFY per
@@ -63,8 +65,9 @@ export function outboxInsert(events: readonly SagaEvent[], first = 1, options: {
   const encoded = events.map((event) => ({ event, record: encodeEvent(event) }));
   const p = (i: number) => `$${first + i}`;
   const rows = `unnest(${p(0)}::uuid[], ${p(1)}::text[], ${p(2)}::text[], ${p(3)}::text[], ${p(4)}::jsonb[], ${p(5)}::text[]) AS e(event_id, event_type, topic, event_key, headers, payload)`;
-  // pg_current_xact_id() before the row's id: the transaction is among those the relay waits for
-  // (see `Floor`) from before it takes an id, even when this insert is its first write.
+  // pg_current_xact_id() before the row's id (a one-time filter, run before any row): the
+  // transaction has its id before it takes a row id, even when this insert is its first write,
+  // which the relay's floor relies on (`createFloor`).
   return {
     sql: `INSERT INTO outbox (event_id, event_type, topic, event_key, headers, payload)
      SELECT e.* FROM ${rows} WHERE pg_current_xact_id() IS NOT NULL${options.onlyForIdsIn ? ` AND e.event_key IN (SELECT id::text FROM ${options.onlyForIdsIn})` : ''}`,
@@ -98,44 +101,52 @@ interface OutboxRow {
 
 const NOTIFY_EVERY_MS = 5;
 interface BatchRow extends Partial<OutboxRow> {
-  /** The oldest transaction still open, and the first not yet started, when the batch was read. */
+  /** The oldest transaction still running when the batch was read. */
   xmin: string;
-  xmax: string;
 }
 
 // Planned with its values: `id > floor` must be an index range scan whatever the table looked like
 // when a generic plan would have been made. One row with no outbox columns when nothing is there.
-const nextBatch = planned(`SELECT pg_snapshot_xmin(s.snapshot)::text AS xmin, pg_snapshot_xmax(s.snapshot)::text AS xmax, o.*
+const nextBatch = planned(`SELECT pg_snapshot_xmin(s.snapshot)::text AS xmin, o.*
   FROM (SELECT pg_current_snapshot() AS snapshot) s
   LEFT JOIN LATERAL (SELECT id, event_type, topic, event_key, headers, payload FROM outbox WHERE id > $1 ORDER BY id LIMIT $2) o ON true
   ORDER BY o.id`);
 const countBacklog = planned('SELECT count(*)::int AS n FROM outbox WHERE id > $1');
-const removePublished = planned('DELETE FROM outbox WHERE id = ANY($1::bigint[])');
+/** Deletes what was published; answers the deleting transaction's id. */
+const removePublished = planned('WITH gone AS (DELETE FROM outbox WHERE id = ANY($1::bigint[])) SELECT pg_current_xact_id()::text AS xid');
+/** How often the relay looks from the start all the same: a bound on what a wrong floor could hide. */
+const FULL_LOOK_EVERY_MS = 30_000;
 const COALESCE_MS = 3;
 
 /** What one look at the outbox found, once all of it is published. */
 export interface PublishedBatch {
-  /** Of the snapshot the batch was read in: the oldest transaction still open, and the first not yet started. */
+  /** The oldest transaction still running when the batch was read (its snapshot's xmin). */
   xmin: bigint;
-  xmax: bigint;
   /** The batch's highest id; undefined when it was empty. */
   lastId: bigint | undefined;
+  /** The id of the transaction that deleted the batch (taken after the batch was read). */
+  deletedBy: bigint | undefined;
   /** It held every row above the floor that its snapshot saw (it was not cut short by the batch size). */
   complete: boolean;
 }
 
-/** At most this many batches wait for the transactions open when they were read (a long one holds them all). */
+/** At most this many batches wait (a long transaction holds them all); a newer one then replaces the newest. */
 const MAX_WAITING = 64;
 
 /**
- * The relay's floor: every row with an id at or below `value` is published. A batch's highest id
- * waits until a look whose snapshot began after every transaction open at the batch's had ended
- * (its xmin has reached the batch's xmax), and whose rows reached that id: whatever those
- * transactions committed below it, that look saw and published.
+ * The relay's floor: every row with an id at or below `value` is published (or never will be).
+ *
+ * A row with an id below a batch's highest took its id before that one (ids are taken in insert
+ * order), so before the batch was read; and its transaction took its transaction id before the row
+ * id (`outboxInsert`), so before the relay's delete of the batch took one. A later look whose
+ * oldest running transaction is above the delete's began after all of them had ended (and saw
+ * what they committed); once such a look has also reached the batch's highest id, every row up to
+ * it is published. (Not the snapshot's xmax: a transaction with a higher id than that can already
+ * be running, and it does not hold the xmin back.)
  */
 export function createFloor() {
   let value = 0n;
-  let waiting: { id: bigint; xmax: bigint }[] = [];
+  let waiting: { id: bigint; deletedBy: bigint }[] = [];
   return {
     get value(): bigint {
       return value;
@@ -144,11 +155,13 @@ export function createFloor() {
     published(batch: PublishedBatch): void {
       waiting = waiting.filter((candidate) => {
         const covered = batch.complete || (batch.lastId !== undefined && candidate.id <= batch.lastId);
-        if (candidate.xmax > batch.xmin || !covered) return true;
+        if (batch.xmin <= candidate.deletedBy || !covered) return true;
         if (candidate.id > value) value = candidate.id;
         return false;
       });
-      if (batch.lastId !== undefined && batch.lastId > value && waiting.length < MAX_WAITING) waiting.push({ id: batch.lastId, xmax: batch.xmax });
+      if (batch.lastId === undefined || batch.deletedBy === undefined || batch.lastId <= value) return;
+      if (waiting.length >= MAX_WAITING) waiting.pop();
+      waiting.push({ id: batch.lastId, deletedBy: batch.deletedBy });
     },
     /** Back to looking from the start: after a failure, or when this instance (again) takes the relay lock. */
     reset(): void {
@@ -188,6 +201,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let wake: (() => void) | undefined;
   let failures = 0;
   const floor = createFloor();
+  let fullLookAt = Date.now();
   // Set by a wake-up that arrives while the relay is busy, so that it looks again at once.
   let pending = false;
   const signal = () => {
@@ -261,17 +275,23 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   /** Publishes everything in the outbox, a batch at a time; a row leaves only once Kafka has acknowledged its partition. */
   async function drain(c: pg.Client): Promise<void> {
+    if (Date.now() - fullLookAt >= FULL_LOOK_EVERY_MS) {
+      floor.reset();
+      fullLookAt = Date.now();
+    }
     for (;;) {
       const { rows } = await c.query<BatchRow>(nextBatch([floor.value.toString(), batchSize]));
       const batch = rows.filter((row): row is BatchRow & OutboxRow => row.id != null);
+      let deletedBy: bigint | undefined;
       if (batch.length > 0) {
         const { acked, unacked } = await publisher.publish(batch.map((row) => ({ row, topic: row.topic, key: row.event_key, value: row.payload, headers: row.headers })));
-        await c.query(removePublished([acked.map((r) => r.row.id)]));
+        const deleted = await c.query<{ xid: string }>(removePublished([acked.map((r) => r.row.id)]));
         for (const { row } of acked) metrics.eventsPublished.inc({ topic: row.topic, type: row.event_type });
         if (unacked.length > 0) throw new Error(`Kafka did not acknowledge ${unacked.join(', ')}; those events stay in the outbox and are sent again`);
+        deletedBy = BigInt(deleted.rows[0]!.xid);
       }
       const complete = batch.length < batchSize;
-      floor.published({ xmin: BigInt(rows[0]!.xmin), xmax: BigInt(rows[0]!.xmax), lastId: batch.length > 0 ? BigInt(batch.at(-1)!.id) : undefined, complete });
+      floor.published({ xmin: BigInt(rows[0]!.xmin), lastId: batch.length > 0 ? BigInt(batch.at(-1)!.id) : undefined, deletedBy, complete });
       if (complete) return;
     }
   }
