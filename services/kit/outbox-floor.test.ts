@@ -1,5 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFloor } from './outbox.js';
+import { packageRoot } from './paths.js';
 
 describe('the outbox relay’s floor', () => {
   it('rises to a batch’s highest id once a look began after every transaction older than its delete had ended', () => {
@@ -37,6 +40,16 @@ describe('the outbox relay’s floor', () => {
     expect(floor.value).toBe(1000n);
   });
 
+  it('keeps the highest id when a late commit makes a batch whose highest id is lower', () => {
+    const floor = createFloor();
+    floor.published({ xmin: 100n, lastId: 900n, deletedBy: 105n, complete: true });
+    // A row committed late below 900 (its transaction was running until now) is the next batch.
+    floor.published({ xmin: 104n, lastId: 850n, deletedBy: 106n, complete: true });
+    expect(floor.value).toBe(0n);
+    floor.published({ xmin: 107n, lastId: undefined, deletedBy: undefined, complete: true });
+    expect(floor.value).toBe(900n);
+  });
+
   it('looks from the start again after a reset', () => {
     const floor = createFloor();
     floor.published({ xmin: 1n, lastId: 10n, deletedBy: 2n, complete: true });
@@ -44,5 +57,14 @@ describe('the outbox relay’s floor', () => {
     expect(floor.value).toBe(10n);
     floor.reset();
     expect(floor.value).toBe(0n);
+  });
+
+  it('is sound only if every insert into an outbox goes through outboxInsert (its transaction id before its row id)', () => {
+    const sources = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? sources(join(dir, entry.name)) : entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? [join(dir, entry.name)] : []));
+    const writers = sources(join(packageRoot, 'services'))
+      .filter((file) => /INSERT\s+INTO\s+outbox\b/i.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(packageRoot, file));
+    expect(writers).toEqual([join('services', 'kit', 'outbox.ts')]);
   });
 });

@@ -101,7 +101,7 @@ interface OutboxRow {
 
 const NOTIFY_EVERY_MS = 5;
 interface BatchRow extends Partial<OutboxRow> {
-  /** The oldest transaction still running when the batch was read. */
+  /** The snapshot's xmin when the batch was read (see `PublishedBatch`). */
   xmin: string;
 }
 
@@ -112,15 +112,22 @@ const nextBatch = planned(`SELECT pg_snapshot_xmin(s.snapshot)::text AS xmin, o.
   LEFT JOIN LATERAL (SELECT id, event_type, topic, event_key, headers, payload FROM outbox WHERE id > $1 ORDER BY id LIMIT $2) o ON true
   ORDER BY o.id`);
 const countBacklog = planned('SELECT count(*)::int AS n FROM outbox WHERE id > $1');
-/** Deletes what was published; answers the deleting transaction's id. */
-const removePublished = planned('WITH gone AS (DELETE FROM outbox WHERE id = ANY($1::bigint[])) SELECT pg_current_xact_id()::text AS xid');
+/** Deletes what was published; answers the deleting transaction's id, and how many rows it deleted. */
+const removePublished = planned(`WITH gone AS (DELETE FROM outbox WHERE id = ANY($1::bigint[]) RETURNING 1)
+  SELECT pg_current_xact_id()::text AS xid, (SELECT count(*) FROM gone)::int AS deleted`);
+/** The cache of the outbox's id sequence: the floor needs ids taken in insert order (a cache of 1). */
+const idCache = planned("SELECT seqcache::text AS cache FROM pg_sequence WHERE seqrelid = pg_get_serial_sequence('outbox', 'id')::regclass");
 /** How often the relay looks from the start all the same: a bound on what a wrong floor could hide. */
 const FULL_LOOK_EVERY_MS = 30_000;
 const COALESCE_MS = 3;
 
 /** What one look at the outbox found, once all of it is published. */
 export interface PublishedBatch {
-  /** The oldest transaction still running when the batch was read (its snapshot's xmin). */
+  /**
+   * The snapshot's xmin when the batch was read: the oldest top-level transaction then running
+   * below the snapshot's xmax, or xmax when none was. Above a transaction `d` that had ended, it
+   * means that no transaction up to `d` was running (xmax was above `d` too).
+   */
   xmin: bigint;
   /** The batch's highest id; undefined when it was empty. */
   lastId: bigint | undefined;
@@ -192,7 +199,7 @@ export interface OutboxRelay {
 export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const { config, metrics, publisher } = options;
   const logger = options.logger.child({ component: 'outbox-relay' });
-  const batchSize = options.batchSize ?? 500;
+  const batchSize = Math.max(1, options.batchSize ?? 500);
   const pollMs = options.pollMs ?? 1000;
   const channel = outboxChannel(config.service);
   let client: pg.Client | undefined;
@@ -202,6 +209,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let failures = 0;
   const floor = createFloor();
   let fullLookAt = Date.now();
+  // False when the outbox's ids may be taken out of insert order: every look is then from the start.
+  let floorUsable = true;
   // Set by a wake-up that arrives while the relay is busy, so that it looks again at once.
   let pending = false;
   const signal = () => {
@@ -260,13 +269,22 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
     });
     await c.connect();
-    const { rows } = await c.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext(current_schema() || ':outbox-relay')) AS locked");
-    if (!rows[0]!.locked) {
-      await c.end();
-      return;
+    try {
+      const { rows } = await c.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext(current_schema() || ':outbox-relay')) AS locked");
+      if (!rows[0]!.locked) {
+        await c.end();
+        return;
+      }
+      c.on('notification', signal);
+      await c.query(`LISTEN ${channel}`);
+      const cache = (await c.query<{ cache: string }>(idCache([]))).rows[0]?.cache;
+      floorUsable = cache === '1';
+      if (!floorUsable) logger.warn({ cache }, 'the outbox ids are not taken in insert order (their sequence caches more than one); the relay reads the whole outbox at every look');
+    } catch (error) {
+      // Without the relay's work done, the connection must not keep the lock from the other instances.
+      await c.end().catch(() => {});
+      throw error;
     }
-    c.on('notification', signal);
-    await c.query(`LISTEN ${channel}`);
     floor.reset();
     client = c;
     active = true;
@@ -285,13 +303,14 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       let deletedBy: bigint | undefined;
       if (batch.length > 0) {
         const { acked, unacked } = await publisher.publish(batch.map((row) => ({ row, topic: row.topic, key: row.event_key, value: row.payload, headers: row.headers })));
-        const deleted = await c.query<{ xid: string }>(removePublished([acked.map((r) => r.row.id)]));
+        const deleted = (await c.query<{ xid: string; deleted: number }>(removePublished([acked.map((r) => r.row.id)]))).rows[0]!;
+        if (deleted.deleted < acked.length) logger.warn({ published: acked.length, deleted: deleted.deleted }, 'published outbox rows were already gone: is another relay running on this outbox?');
         for (const { row } of acked) metrics.eventsPublished.inc({ topic: row.topic, type: row.event_type });
         if (unacked.length > 0) throw new Error(`Kafka did not acknowledge ${unacked.join(', ')}; those events stay in the outbox and are sent again`);
-        deletedBy = BigInt(deleted.rows[0]!.xid);
+        deletedBy = BigInt(deleted.xid);
       }
       const complete = batch.length < batchSize;
-      floor.published({ xmin: BigInt(rows[0]!.xmin), lastId: batch.length > 0 ? BigInt(batch.at(-1)!.id) : undefined, deletedBy, complete });
+      if (floorUsable) floor.published({ xmin: BigInt(rows[0]!.xmin), lastId: batch.length > 0 ? BigInt(batch.at(-1)!.id) : undefined, deletedBy, complete });
       if (complete) return;
     }
   }
