@@ -105,15 +105,19 @@ interface BatchRow extends Partial<OutboxRow> {
   xmin: string;
 }
 
-// Planned with its values: `id > floor` must be an index range scan whatever the table looked like
-// when a generic plan would have been made. One row with no outbox columns when nothing is there.
-const nextBatch = planned(`SELECT pg_snapshot_xmin(s.snapshot)::text AS xmin, o.*
+// The relay's two statements, prepared once on its own connection, where sequential scans are
+// off (`RELAY_SESSION`): their plans are made once, and are index scans whatever the table looked
+// like then — a plan made for an empty outbox would read the whole table, deleted rows and all.
+// Planning them with their values at every look instead cost PostgreSQL about 0.2 ms a saga at
+// 200 orders/s. One row with no outbox columns when nothing is there.
+const RELAY_SESSION = 'SET enable_seqscan = off';
+const nextBatch = prepared(`SELECT pg_snapshot_xmin(s.snapshot)::text AS xmin, o.*
   FROM (SELECT pg_current_snapshot() AS snapshot) s
   LEFT JOIN LATERAL (SELECT id, event_type, topic, event_key, headers, payload FROM outbox WHERE id > $1 ORDER BY id LIMIT $2) o ON true
   ORDER BY o.id`);
 const countBacklog = planned('SELECT count(*)::int AS n FROM outbox WHERE id > $1');
 /** Deletes what was published; answers the deleting transaction's id, and how many rows it deleted. */
-const removePublished = planned(`WITH gone AS (DELETE FROM outbox WHERE id = ANY($1::bigint[]) RETURNING 1)
+const removePublished = prepared(`WITH gone AS (DELETE FROM outbox WHERE id = ANY($1::bigint[]) RETURNING 1)
   SELECT pg_current_xact_id()::text AS xid, (SELECT count(*) FROM gone)::int AS deleted`);
 /** The cache of the outbox's id sequence: the floor needs ids taken in insert order (a cache of 1). */
 const idCache = planned("SELECT seqcache::text AS cache FROM pg_sequence WHERE seqrelid = pg_get_serial_sequence('outbox', 'id')::regclass");
@@ -277,6 +281,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       }
       c.on('notification', signal);
       await c.query(`LISTEN ${channel}`);
+      await c.query(RELAY_SESSION);
       const cache = (await c.query<{ cache: string }>(idCache([]))).rows[0]?.cache;
       floorUsable = cache === '1';
       if (!floorUsable) logger.warn({ cache }, 'the outbox ids are not taken in insert order (their sequence caches more than one); the relay reads the whole outbox at every look');
