@@ -17,6 +17,7 @@ import { createMetrics } from '../services/kit/metrics.js';
 import { appendToOutbox, startOutboxRelay, type OutboxRelay } from '../services/kit/outbox.js';
 import { packageRoot } from '../services/kit/paths.js';
 import { eventually, lab } from './support/lab.js';
+import { createTopic } from './support/topics.js';
 
 const { plan } = lab();
 const id = randomUUID().slice(0, 8);
@@ -29,6 +30,7 @@ let admin: pg.Client;
 let pool: pg.Pool;
 let kafkaPublisher: Publisher;
 let relay: OutboxRelay | undefined;
+let deleteTopic: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
   admin = new pg.Client({ connectionString: plan.endpoints.postgres });
@@ -38,10 +40,7 @@ beforeAll(async () => {
   await migrate(pool, { dir: join(packageRoot, 'services', 'kit', 'migrations'), only: ['outbox.sql'], namespace: 'kit' }, pino({ level: 'silent' }));
   // Nothing tidies the deleted rows away during the test: the relay alone must step over them.
   await pool.query('ALTER TABLE outbox SET (autovacuum_enabled = false)');
-  const kafkaAdmin = kafka.admin();
-  await kafkaAdmin.connect();
-  await kafkaAdmin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
-  await kafkaAdmin.disconnect();
+  deleteTopic = await createTopic(kafka, topic);
   kafkaPublisher = await createPublisher(kafka);
 });
 
@@ -51,10 +50,7 @@ afterAll(async () => {
   await pool?.end();
   await admin?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   await admin?.end();
-  const kafkaAdmin = kafka.admin();
-  await kafkaAdmin.connect();
-  await kafkaAdmin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await kafkaAdmin.disconnect();
+  await deleteTopic?.();
 });
 
 /** The lab's publisher, with every record sent to this test's topic instead of the saga's. */

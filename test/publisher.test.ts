@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublisher, type Publisher } from '../services/kit/kafka.js';
 import { openEventStream } from '../cli/watch/event-stream.js';
 import { lab } from './support/lab.js';
+import { createTopic } from './support/topics.js';
 
 const { plan } = lab();
 // The dlq service's link to the first broker: the broker advertises that link to whoever comes
@@ -23,20 +24,16 @@ const muteAnswers = (on: boolean) =>
     ? fetch(`${plan.endpoints.faultApi}/proxies/${link.name}/toxics`, { method: 'POST', body: JSON.stringify({ name: 'mute', type: 'timeout', stream: 'downstream', attributes: { timeout: 0 } }) })
     : fetch(`${plan.endpoints.faultApi}/proxies/${link.name}/toxics/mute`, { method: 'DELETE' });
 
+let deleteTopic: (() => Promise<void>) | undefined;
+
 beforeAll(async () => {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, replicationFactor: 1 }] });
-  await admin.disconnect();
+  deleteTopic = await createTopic(kafka, topic);
   publisher = await createPublisher(kafka);
 });
 afterAll(async () => {
   await muteAnswers(false);
   await publisher.close();
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [topic] });
-  await admin.disconnect();
+  await deleteTopic?.();
 });
 
 /** Every value on the topic's partition, in offset order (what is not a saga event keeps its raw value). */
