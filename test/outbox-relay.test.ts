@@ -9,7 +9,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openEventStream } from '../cli/watch/event-stream.js';
+import { readEvents } from '../cli/watch/event-stream.js';
 import { createEvent, type SagaEvent } from '../services/events/index.js';
 import { migrate, withTransaction } from '../services/kit/db.js';
 import { createPublisher, type Publisher } from '../services/kit/kafka.js';
@@ -73,16 +73,9 @@ function event(orderId: string): SagaEvent {
   });
 }
 
-/** The ids of the events on the test's topic, in offset order. */
+/** The ids of the events on the test's topic, in the order they were published. */
 async function published(): Promise<string[]> {
-  const ids: string[] = [];
-  const stream = await openEventStream({ brokers: plan.endpoints.kafka, topics: [topic], from: { kind: 'beginning' }, onRecord: (r) => void ids.push(r.headers.ce_id!) });
-  try {
-    await stream.caughtUp;
-  } finally {
-    await stream.stop();
-  }
-  return ids;
+  return (await readEvents(plan.endpoints.kafka, { kind: 'beginning' }, () => true, [topic])).map((r) => r.headers.ce_id!);
 }
 
 async function outboxRows(): Promise<number> {

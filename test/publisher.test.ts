@@ -7,7 +7,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPublisher, type Publisher } from '../services/kit/kafka.js';
-import { openEventStream } from '../cli/watch/event-stream.js';
+import { readEvents } from '../cli/watch/event-stream.js';
 import { lab } from './support/lab.js';
 import { createTopic } from './support/topics.js';
 
@@ -36,16 +36,9 @@ afterAll(async () => {
   await deleteTopic?.();
 });
 
-/** Every value on the topic's partition, in offset order (what is not a saga event keeps its raw value). */
+/** Every value on the topic's partition, in the order written (what is not a saga event keeps its raw value). */
 async function readAll(): Promise<string[]> {
-  const values: string[] = [];
-  const stream = await openEventStream({ brokers: plan.endpoints.kafka, topics: [topic], from: { kind: 'beginning' }, onRecord: (r) => void values.push(r.raw!) });
-  try {
-    await stream.caughtUp;
-  } finally {
-    await stream.stop();
-  }
-  return values;
+  return (await readEvents(plan.endpoints.kafka, { kind: 'beginning' }, () => true, [topic])).map((r) => r.raw!);
 }
 
 const record = (value: string) => ({ topic, key: 'same-key', value, headers: {} });

@@ -108,10 +108,10 @@ export async function openEventStream(options: EventStreamOptions): Promise<Even
   };
 }
 
-/** Every record from `from` up to the moment of the call, then stops (for trace and the checker). */
-export async function readEvents(brokers: readonly string[], from: StartFrom, filter: (record: WatchedRecord) => boolean = () => true): Promise<WatchedRecord[]> {
+/** Every record from `from` up to the moment of the call, then stops (for trace and the checker); the saga's topics unless `topics` is given. */
+export async function readEvents(brokers: readonly string[], from: StartFrom, filter: (record: WatchedRecord) => boolean = () => true, topics?: readonly string[]): Promise<WatchedRecord[]> {
   const records: WatchedRecord[] = [];
-  const stream = await openEventStream({ brokers, from, onRecord: (r) => void (filter(r) && records.push(r)) });
+  const stream = await openEventStream({ brokers, topics, from, onRecord: (r) => void (filter(r) && records.push(r)) });
   try {
     await stream.caughtUp;
   } finally {

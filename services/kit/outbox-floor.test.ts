@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { createFloor } from './outbox.js';
 import { packageRoot } from './paths.js';
 
+/** A look that found nothing above the floor, its snapshot's xmin `xmin`. */
+const emptyLook = (xmin: bigint) => ({ xmin, lastId: undefined, deletedBy: undefined, complete: true });
+
 describe('the outbox relay’s floor', () => {
   it('rises to a batch’s highest id once a look began after every transaction older than its delete had ended', () => {
     const floor = createFloor();
@@ -11,14 +14,14 @@ describe('the outbox relay’s floor', () => {
     floor.published({ xmin: 100n, lastId: 40n, deletedBy: 107n, complete: true });
     expect(floor.value).toBe(0n);
     // Transaction 104 still runs: it took its id before the delete, so it may still commit a row below 40.
-    floor.published({ xmin: 104n, lastId: undefined, deletedBy: undefined, complete: true });
+    floor.published(emptyLook(104n));
     expect(floor.value).toBe(0n);
     // A transaction at the delete's own id is not yet past it either.
-    floor.published({ xmin: 107n, lastId: undefined, deletedBy: undefined, complete: true });
+    floor.published(emptyLook(107n));
     expect(floor.value).toBe(0n);
     floor.published({ xmin: 108n, lastId: 41n, deletedBy: 110n, complete: true });
     expect(floor.value).toBe(40n);
-    floor.published({ xmin: 111n, lastId: undefined, deletedBy: undefined, complete: true });
+    floor.published(emptyLook(111n));
     expect(floor.value).toBe(41n);
   });
 
@@ -36,7 +39,7 @@ describe('the outbox relay’s floor', () => {
     const floor = createFloor();
     for (let i = 1n; i <= 100n; i++) floor.published({ xmin: 50n, lastId: i * 10n, deletedBy: 100n + i, complete: true });
     expect(floor.value).toBe(0n);
-    floor.published({ xmin: 1000n, lastId: undefined, deletedBy: undefined, complete: true });
+    floor.published(emptyLook(1000n));
     expect(floor.value).toBe(1000n);
   });
 
@@ -46,14 +49,14 @@ describe('the outbox relay’s floor', () => {
     // A row committed late below 900 (its transaction was running until now) is the next batch.
     floor.published({ xmin: 104n, lastId: 850n, deletedBy: 106n, complete: true });
     expect(floor.value).toBe(0n);
-    floor.published({ xmin: 107n, lastId: undefined, deletedBy: undefined, complete: true });
+    floor.published(emptyLook(107n));
     expect(floor.value).toBe(900n);
   });
 
   it('looks from the start again after a reset', () => {
     const floor = createFloor();
     floor.published({ xmin: 1n, lastId: 10n, deletedBy: 2n, complete: true });
-    floor.published({ xmin: 3n, lastId: undefined, deletedBy: undefined, complete: true });
+    floor.published(emptyLook(3n));
     expect(floor.value).toBe(10n);
     floor.reset();
     expect(floor.value).toBe(0n);
