@@ -5,6 +5,7 @@
 import { Kafka, logLevel, Partitioners, type LogEntry, type Message, type Producer, type RecordMetadata } from 'kafkajs';
 import type { ServiceConfig } from './config.js';
 import type { Logger } from './logger.js';
+import './kafkajs-idle-loop.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
