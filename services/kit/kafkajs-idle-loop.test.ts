@@ -5,7 +5,6 @@ import './kafka.js';
 
 interface Queue {
   pending: unknown[];
-  inflight: Map<number, unknown>;
   push(request: object): void;
   fulfillRequest(response: { correlationId: number; payload: null; size: number }): void;
   maybeThrottle(ms: number): void;
