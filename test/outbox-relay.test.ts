@@ -16,6 +16,7 @@ import { createPublisher, type Publisher } from '../services/kit/kafka.js';
 import { createMetrics } from '../services/kit/metrics.js';
 import { appendToOutbox, startOutboxRelay, type OutboxRelay } from '../services/kit/outbox.js';
 import { packageRoot } from '../services/kit/paths.js';
+import { sleep } from '../services/kit/retry.js';
 import { eventually, lab } from './support/lab.js';
 import { createTopic } from './support/topics.js';
 
@@ -112,7 +113,7 @@ describe('the outbox relay', () => {
       await eventually('the later row on Kafka', async () => (await published()).includes(other.id));
       // Many looks pass meanwhile (every 50 ms): a relay that looked only above the highest id it
       // had published would never see the open transaction's row.
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
       await open.query('COMMIT');
     } finally {
       committing.release();
@@ -143,9 +144,9 @@ describe('the outbox relay', () => {
       );
       return { calls: Number(rows[0]!.calls ?? 0), blocks: Number(rows[0]!.blocks ?? 0) };
     };
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     const start = await looks();
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    await sleep(2000);
     const end = await looks();
     const calls = end.calls - start.calls;
     expect(calls).toBeGreaterThan(10);

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 // The kit's Kafka module, as every service loads it: it must install the replacement.
 import './kafka.js';
+import { sleep } from './retry.js';
 
 interface Queue {
   pending: unknown[];
@@ -15,7 +16,6 @@ interface Queue {
 const require = createRequire(import.meta.url);
 const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as new (options: object) => Queue;
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A real kafkajs request queue of one broker connection; `sent` lists the requests it put on the wire. */
 function connectionQueue(maxInFlightRequests: number | null = null) {
