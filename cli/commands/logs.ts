@@ -7,6 +7,7 @@ import { writeMemberLog } from '../runtime/native/native-stack.js';
 export default defineCommand({
   name: 'logs',
   description: "print a member's log (works after a failed start too)",
+  details: "Logs are in .pizza-lab/logs/<member>.log. Past 64 MiB a log's content moves to <member>.log.1 (replacing the part before) and the log starts again.",
   arguments: [{ name: 'member', description: 'kafka, postgres, fault-proxy, a service, or supervisor', required: true }],
   options: [
     { flags: '-f, --follow', description: 'keep printing new lines until Ctrl-C' },

@@ -3,7 +3,7 @@
  * progress; every later command finds it through `.pizza-lab/` and talks to its control API.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, openSync, readSync, statSync, watch } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, statSync, watch } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { LabError, StackNotRunningError } from '../../lib/errors.js';
 import { distPath } from '../../lib/paths.js';
@@ -12,6 +12,7 @@ import { type LogOptions, type Stack, type StackStatus } from '../stack.js';
 import { defaultStackOptions, plannedMembers, planStack, portsOf, type StackOptions, type StackPlan } from '../stack-spec.js';
 import { homePaths, readOptions, readState, readSupervisor, recordedProcesses, writeJsonAtomic, type HomePaths, type StateFile, type SupervisorInfo } from './home.js';
 import { ensureKafka, type SetupProgress } from './kafka-dist.js';
+import { readTail, rotateIfOver } from './log-files.js';
 import type { MemberAction, MemberStatus } from './member.js';
 import { checkJava, checkPorts, requireChecks } from './prerequisites.js';
 import { isAlive, refOf, signal, waitForExit, type ProcessRef } from './processes.js';
@@ -113,6 +114,7 @@ export async function upNative(options: StackOptions, up: UpOptions): Promise<Na
   await rm(paths.state, { force: true });
   await writeJsonAtomic(paths.options, options);
 
+  rotateIfOver(paths.memberLog('supervisor'), { open: false }); // the last supervisor has ended
   const logFd = openSync(paths.memberLog('supervisor'), 'a');
   const child = spawn(process.execPath, ['--enable-source-maps', distPath('cli', 'runtime', 'native', 'supervisor-main.js'), paths.home], {
     detached: true,
@@ -164,7 +166,7 @@ export async function upNative(options: StackOptions, up: UpOptions): Promise<Na
 function startFailure(paths: HomePaths, state: StateFile | undefined): LabError {
   const failure = state?.failure;
   if (!failure) {
-    const tail = existsSync(paths.memberLog('supervisor')) ? lastLines(readTail(paths.memberLog('supervisor')), 10) : [];
+    const tail = existsSync(paths.memberLog('supervisor')) ? lastLines(readTail(paths.memberLog('supervisor'), 64 * 1024), 10) : [];
     return new LabError('the lab supervisor stopped while starting', { hint: 'see `pizza-lab logs supervisor`', details: { member: 'supervisor', lastLogLines: tail } });
   }
   const isMember = state?.members.some((m) => m.name === failure.member) ?? false;
@@ -240,19 +242,6 @@ export async function downNative(home: string, options: { volumes?: boolean; onP
     if (saved?.kafkaBootstrap) say(`the Kafka at ${saved.kafkaBootstrap} (--kafka) keeps the lab's topics and consumer groups`);
   }
   return { wasRunning };
-}
-
-function readTail(file: string, bytes = 64 * 1024): string {
-  const size = statSync(file).size;
-  const fd = openSync(file, 'r');
-  try {
-    const length = Math.min(size, bytes);
-    const buffer = Buffer.alloc(length);
-    readSync(fd, buffer, 0, length, size - length);
-    return buffer.toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Member names a lab has, for "unknown member" errors: the stack's members and the supervisor. */

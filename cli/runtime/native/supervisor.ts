@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, statSync, writeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +14,7 @@ import { lastLines, waitFor } from '../../lib/wait.js';
 import { writeJsonAtomic, type Failure, type HomePaths, type StackEvent, type StackPhase, type StateFile } from './home.js';
 import { MEMBER_ACTIONS, signalName, type MemberAction, type MemberDef, type MemberState, type MemberStatus } from './member.js';
 import { hostMetrics } from './host-metrics.js';
+import { LOG_CHECK_INTERVAL_MS, LOG_LIMIT_BYTES, readTail, rotateIfOver } from './log-files.js';
 import { processStartTime, processTree, waitUntilStopped } from './processes.js';
 
 export interface SupervisorOptions {
@@ -22,6 +23,9 @@ export interface SupervisorOptions {
   /** Work between phases: after phase N is ready, `bootstrap[N]` runs (create topics, roles, links). */
   bootstrap: Record<number, Array<{ name: string; run: () => Promise<void> }>>;
   log: (message: string) => void;
+  /** Size past which a member's log (and the supervisor's own) is rotated, and how often that is looked at. */
+  logLimitBytes?: number;
+  logCheckMs?: number;
 }
 
 interface Member {
@@ -101,17 +105,31 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     persist();
   };
 
+  /** What the member wrote since its last start (its last 8 MiB: readiness and error reports look at the end). */
   const logText = (m: Member) => {
     try {
-      const file = paths.memberLog(m.def.name);
-      const size = statSync(file).size;
-      if (size <= m.logOffset) return '';
-      const buffer = readFileSync(file);
-      return buffer.subarray(m.logOffset).toString('utf8');
+      return readTail(paths.memberLog(m.def.name), 8 * 1024 * 1024, m.logOffset);
     } catch {
       return '';
     }
   };
+
+  const logLimit = options.logLimitBytes ?? LOG_LIMIT_BYTES;
+  /** Rotates the logs past the limit; a rotated member's output since its start now begins at 0. */
+  const rotateLogs = () => {
+    for (const name of [...members.keys(), 'supervisor']) {
+      try {
+        if (!rotateIfOver(paths.memberLog(name), { limit: logLimit, open: true })) continue;
+        const m = members.get(name);
+        if (m) m.logOffset = 0;
+        log(`${name}.log passed ${Math.round(logLimit / 1024)} KiB: the part before is in ${name}.log.1`);
+      } catch (error) {
+        log(`cannot rotate ${name}.log: ${messageOf(error)}`);
+      }
+    }
+  };
+  const logRotation = setInterval(rotateLogs, options.logCheckMs ?? LOG_CHECK_INTERVAL_MS);
+  logRotation.unref();
 
   const memberOrThrow = (name: string): Member => {
     const m = members.get(name);
@@ -123,6 +141,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
     const { def } = m;
     const file = paths.memberLog(def.name);
     await mkdir(paths.logs, { recursive: true });
+    rotateIfOver(file, { limit: logLimit, open: false }); // its process has ended
     const fd = openSync(file, 'a');
     try {
       writeSync(fd, `\n=== ${new Date().toISOString()} starting ${def.name}: ${def.command} ${def.args.join(' ')}\n`);
@@ -305,6 +324,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
       await Promise.all(inPhase.map((m) => stopMember(m).catch((error) => log(`stopping ${m.def.name}: ${messageOf(error)}`))));
     }
     if (finalPhase !== 'failed') phase = 'stopped';
+    clearInterval(logRotation);
     await writing;
     await writeJsonAtomic(paths.state, status());
   }
