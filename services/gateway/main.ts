@@ -18,11 +18,13 @@ const settings = settingsOrExit(() =>
       /** Requests let through at once after a quiet spell. */
       RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(500),
       /**
-       * Requests in flight per upstream instance before the gateway answers 429. In flight =
-       * rate × latency (Little's law): past a few dozen an instance is saturated and a longer
-       * queue only adds latency, so the gateway sheds load instead of letting every request slow.
+       * Requests in flight per upstream instance before the gateway answers 429, so that an
+       * overloaded instance sheds load instead of letting every request slow. In flight = rate ×
+       * latency (Little's law): 96 is about 140 ms of work at the 700 orders/s an order instance
+       * serves on two cores — room for a healthy instance's pauses (a garbage collection, a large
+       * consumer batch), which at 48 were shed as 429s from 600/s on (docs/performance.md).
        */
-      MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(48),
+      MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(96),
       /** How long an upstream may take to connect, to answer, and between body chunks. */
       UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
     }),
