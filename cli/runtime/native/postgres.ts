@@ -4,9 +4,9 @@
  * member, plus the one-time bootstrap of a schema and a role per service.
  */
 import { execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { cp, mkdir, readlink, rm, symlink } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, mkdir, readdir, readlink, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -58,7 +58,9 @@ export interface PostgresLayout {
 /**
  * Decides where the binaries and data live. As root the server runs as `postgres`, which must
  * reach both; when the project sits somewhere it cannot (a 0700 home), both move under the
- * system temp folder and `.pizza-lab/data/postgres` becomes a link to the data.
+ * system temp folder and `.pizza-lab/data/postgres` becomes a link to the data. Each new link
+ * gets a folder of its own: a lab whose `.pizza-lab` was deleted (or a fresh clone in the same
+ * place) starts with an empty database, and the data such earlier labs left there is removed.
  */
 export async function postgresLayout(labDataDir: string): Promise<PostgresLayout> {
   const bins = await binaries();
@@ -78,9 +80,36 @@ export async function postgresLayout(labDataDir: string): Promise<PostgresLayout
   const existingLink = await readlink(linkPath).catch(() => undefined);
   if (existingLink) return { dataDir: existingLink, postgres: postgresBin, user };
   if (existsSync(linkPath) || (await reachable(labDataDir, user, '-w'))) return { dataDir: linkPath, postgres: postgresBin, user };
-  const outside = join(tmpdir(), `pizza-lab-postgres-${createHash('sha1').update(linkPath).digest('hex').slice(0, 12)}`);
+  const prefix = `pizza-lab-postgres-${createHash('sha1').update(linkPath).digest('hex').slice(0, 12)}`;
+  await removeOrphanedData(prefix);
+  const outside = join(tmpdir(), `${prefix}-${randomBytes(4).toString('hex')}`);
   await symlink(outside, linkPath);
   return { dataDir: outside, postgres: postgresBin, user };
+}
+
+/**
+ * Data folders of earlier labs in the same project folder (`prefix`), whose link went with their
+ * `.pizza-lab`: nothing points at them any more. One whose server still runs is left alone.
+ */
+async function removeOrphanedData(prefix: string): Promise<void> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n === prefix || n.startsWith(`${prefix}-`))) {
+    const dir = join(tmpdir(), name);
+    if (serverRunsIn(dir)) continue;
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A live postmaster holds this data folder (its `postmaster.pid` names a running process). */
+function serverRunsIn(dataDir: string): boolean {
+  try {
+    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Removes the data directory, following the link to data kept outside the project. */
