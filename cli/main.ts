@@ -80,7 +80,11 @@ function build(spec: CommandSpec, parent: Command): void {
   }
   const help = [spec.details, spec.examples?.length ? `Examples:\n${spec.examples.map((e) => `  $ ${e}`).join('\n')}` : undefined].filter(Boolean).join('\n\n');
   if (help) command.addHelpText('after', `\n${help}`);
+  // --debug is the program's, but stays welcome after a command's name (the program's options are positional, below).
+  command.addOption(new Option('--debug', 'print stack traces on errors').hideHelp());
   configure(command);
+  // A parent's options stop at its subcommand's name: `scenario list --json` is list's --json, not scenario's.
+  if (spec.subcommands?.length) command.enablePositionalOptions();
   for (const sub of spec.subcommands ?? []) build(sub, command);
   if (spec.action) {
     const action = spec.action;
@@ -107,6 +111,8 @@ const program = configure(new Command('pizza-lab'))
   .description('A lab for failure experiments on an event-driven pizza-ordering saga (Kafka, PostgreSQL, outbox, retries, DLQ).')
   .version(version, '-V, --version')
   .option('--debug', 'print stack traces on errors')
+  // Needed for a command's own options to stop at its subcommand's name (see build).
+  .enablePositionalOptions()
   .addHelpText(
     'after',
     `

@@ -92,6 +92,14 @@ const promises: Record<string, (j: Journal) => void> = {
 const onSharedLab = SCENARIOS.filter((s) => !s.requires?.brokers);
 
 describe('the scenario library, --quick', () => {
+  it('lists every scenario as JSON with `scenario list --json` (its own --json, not the run’s), and as a table without', async () => {
+    const json = await runCli(['scenario', 'list', '--json', '--debug']);
+    expect(json.code, json.stderr).toBe(0);
+    expect((JSON.parse(json.stdout) as { name: string }[]).map((s) => s.name)).toEqual(SCENARIOS.map((s) => s.name));
+    const table = await runCli(['scenario', 'list']);
+    expect(table.stdout).toMatch(/^SCENARIO\s+WHAT HAPPENS\n/);
+  });
+
   it('has a promise checked for every scenario', () => {
     expect(Object.keys(promises).sort()).toEqual(onSharedLab.map((s) => s.name).sort());
     expect(SCENARIOS.filter((s) => !onSharedLab.includes(s)).map((s) => s.name)).toEqual(['broker-failover']);
