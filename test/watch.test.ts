@@ -223,6 +223,11 @@ describe('pizza-lab dashboard', () => {
   it('with every payment instance stopped, shows the payment group\'s lag read from Kafka (and the member down, the fault)', async () => {
     const stop = await runCli(['fault', 'stop', 'payment']);
     expect(stop.code, stop.stderr).toBe(0);
+    // A stop drains quietly: no warning between the signal and the end (its relay's connection closing is not a loss).
+    const log = (await runCli(['logs', 'payment', '-n', '400'])).stdout;
+    const drain = log.slice(log.lastIndexOf('"msg":"draining"'));
+    expect(drain).toContain('"msg":"stopped cleanly"');
+    expect(drain).not.toContain('"level":"warn"');
     let orderId: string;
     try {
       orderId = await placeOrder();

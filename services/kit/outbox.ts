@@ -353,9 +353,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       clearInterval(backlogTimer);
       wake?.();
       await loop;
-      await client?.end().catch(() => {});
+      // Cleared first: the connection's end is then this stop, not a loss worth a warning.
+      const c = client;
       client = undefined;
       active = false;
+      await c?.end().catch(() => {});
     },
   };
 }
