@@ -46,7 +46,7 @@ describe('pizza-lab fault', () => {
     const before = await member('notification');
     const killed = await runCli(['fault', 'kill', 'notification']);
     expect(killed.code).toBe(0);
-    expect(killed.stdout).toMatch(/^notification: exited \(killed by SIGKILL/);
+    expect(killed.stdout).toBe('notification: exited (killed by SIGKILL, on request)\nit stays until healed: `pizza-lab fault start notification`, or `pizza-lab fault heal` (every fault)\n');
     expect(await member('notification')).toMatchObject({ state: 'exited', healthy: false, pid: null });
 
     const list = JSON.parse((await runCli(['fault', 'list', '--json'])).stdout) as { faults: { kind: string; target: string; detail: string }[] };
@@ -60,7 +60,7 @@ describe('pizza-lab fault', () => {
   });
 
   it('pauses and resumes a service', async () => {
-    expect((await runCli(['fault', 'pause', 'dlq'])).stdout).toBe('dlq: paused\nit stays until healed: `pizza-lab fault heal`\n');
+    expect((await runCli(['fault', 'pause', 'dlq'])).stdout).toBe('dlq: paused\nit stays until healed: `pizza-lab fault resume dlq`, or `pizza-lab fault heal` (every fault)\n');
     expect((await member('dlq')).state).toBe('paused');
     expect((await runCli(['fault', 'resume', 'dlq'])).stdout).toBe('dlq: running\n');
   });

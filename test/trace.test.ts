@@ -53,7 +53,8 @@ describe('pizza-lab trace', () => {
     const result = await runCli(['trace', orderId]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/CANCELLED/);
-    expect(result.stdout).toMatch(/payment\s+PaymentFailed on payment-events: declined/);
+    expect(result.stdout).toMatch(/payment\s+PaymentFailed on payment-events: the charge was declined: card-declined/);
+    expect(result.stdout).not.toMatch(/declined: the charge was declined/); // the reason code is not said twice
     expect(result.stdout).toMatch(/order\s+OrderCancelled on order-events: payment failed: the charge was declined: card-declined/);
     expect(result.stdout).toMatch(/cancelled because payment failed: the charge was declined: card-declined/);
   });

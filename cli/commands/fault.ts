@@ -13,6 +13,8 @@ import { requireStack, type MemberAction } from '../runtime/index.js';
 interface Applied {
   said: string;
   undo?: () => Promise<string>;
+  /** The command that undoes just this fault by hand (`pizza-lab fault start payment`), when there is one. */
+  undoCommand?: string;
 }
 
 const forOption: OptionSpec = { flags: '--for <duration>', description: 'heal this fault by itself after the duration (the command waits; Ctrl-C heals at once)', parse: (v) => parseDuration(v) };
@@ -38,7 +40,7 @@ async function run(opts: Record<string, unknown>, signal: AbortSignal, apply: (f
   say(applied.said);
   const forMs = opts.for as number | undefined;
   if (forMs === undefined || !applied.undo) {
-    if (applied.undo) say(color.dim('it stays until healed: `pizza-lab fault heal`'));
+    if (applied.undo) say(color.dim(`it stays until healed: ${applied.undoCommand ? `\`${applied.undoCommand}\`, or ` : ''}\`pizza-lab fault heal\` (every fault)`));
     return 0;
   }
   note(color.dim(`healing in ${formatDuration(forMs)} (Ctrl-C heals now)`));
@@ -71,6 +73,7 @@ function memberCommand(action: MemberAction, description: string, undo?: MemberA
                 return back.map((m) => `${m.name}: ${m.state} again`).join('\n');
               }
             : undefined,
+          undoCommand: undo ? `pizza-lab fault ${undo} ${target}` : undefined,
         };
       });
     },

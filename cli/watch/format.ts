@@ -36,7 +36,8 @@ export function describeEvent(event: SagaEvent): string {
     }
     case 'PaymentFailed': {
       const d = (event as SagaEvent<'PaymentFailed'>).data;
-      return `${d.reason}: ${d.detail}${d.attempts > 1 ? ` (${d.attempts} attempts)` : ''}`;
+      // The detail says it in words ("the charge was declined: card-declined"); the reason code when there is none.
+      return `${d.detail || d.reason}${d.attempts > 1 ? ` (${d.attempts} attempts)` : ''}`;
     }
     case 'OrderCancelled':
       return (event as SagaEvent<'OrderCancelled'>).data.reason;

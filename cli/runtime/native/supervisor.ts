@@ -167,7 +167,7 @@ export function createSupervisor(options: SupervisorOptions): Supervisor {
           m.startTime = undefined;
           m.healthy = false;
           m.state = expected === 'stop' ? 'stopped' : 'exited';
-          m.message = expected === 'stop' ? undefined : expected ? `${how} (${expected})` : how;
+          m.message = expected === 'stop' ? undefined : expected ? `${how}, ${expected}` : how;
           if (expected !== 'stop') event(def.name, expected ? m.message! : `died: ${how} — not restarted; \`pizza-lab fault start ${def.name}\` starts it`);
           persist();
           resolve();
