@@ -293,6 +293,7 @@ describe('a poison record and the DLQ', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('replayed 1 dead letter:');
     expect(result.stdout).toContain(`${id.slice(0, 8)}  → order-events  (was partition ${at.partition} offset ${at.offset}, key ${orderId})`);
+    expect(result.stdout).toContain(`${id.slice(0, 8)} (malformed): the record itself was at fault and goes back as it was, so it will be dead-lettered again`);
 
     const replayed = await eventually('the replayed record on order-events', () => seen.find((r) => r.topic === 'order-events' && r.headers['x-replayed-from'] === id));
     // Addressed to the group whose dead letter was replayed: the payment service, which reads
@@ -340,6 +341,7 @@ describe('a poison record and the DLQ', () => {
 
     const result = await runCli(['dlq', 'replay', letter.id]);
     expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).not.toContain('dead-lettered again'); // retries exhausted: a replay may well succeed
     const replayed = await eventually('the replayed event on order-events', () => seen.find((r) => r.headers['x-replayed-from'] === letter.id));
     expect(replayed.event).toEqual(order);
     // A cancellation behind it on the same partition: once it is told, the replay was handled.

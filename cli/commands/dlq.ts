@@ -17,8 +17,11 @@ interface DeadLetter {
   replayCount: number;
 }
 
+/** Dead-letter kinds where the record itself is wrong: replayed unchanged, it fails the same way. */
+const FAILS_AGAIN = new Set(['malformed', 'unknown-type', 'invalid']);
+
 interface ReplayAnswer {
-  replayed: { id: string; topic: string; partition: number; offset: string; key: string | null; replayCount: number }[];
+  replayed: { id: string; topic: string; partition: number; offset: string; key: string | null; replayCount: number; errorKind: string }[];
   count: number;
   skipped: { id: string; reason: string }[];
 }
@@ -144,6 +147,11 @@ const replay = defineCommand({
     else {
       say(`replayed ${answer.count} dead letter${answer.count === 1 ? '' : 's'}:`);
       for (const r of answer.replayed) say(`  ${shortId(r.id)}  → ${r.topic}  (was partition ${r.partition} offset ${r.offset}, key ${r.key ?? '—'})${r.replayCount > 1 ? color.dim(`  replay ${r.replayCount}`) : ''}`);
+      const unchanged = answer.replayed.filter((r) => FAILS_AGAIN.has(r.errorKind));
+      if (unchanged.length > 0) {
+        const which = unchanged.map((r) => `${shortId(r.id)} (${r.errorKind})`).join(', ');
+        say(color.yellow(`  ${which}: the record itself was at fault and goes back as it was, so it will be dead-lettered again — replay helps a record that failed on a fault since healed`));
+      }
     }
     for (const s of answer.skipped) say(color.yellow(`  skipped ${shortId(s.id)}: ${s.reason}`));
     return 0;

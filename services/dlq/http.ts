@@ -47,6 +47,7 @@ const replayedOut = {
     key: { type: 'string', nullable: true },
     replayedAt: { type: 'string', format: 'date-time' },
     replayCount: { type: 'integer' },
+    errorKind: { type: 'string', enum: [...deadLetterKinds], description: 'why it was dead-lettered; a malformed, unknown-type or invalid record, replayed as it was, is dead-lettered again' },
   },
 } as const;
 

@@ -10,7 +10,7 @@
  */
 import type { Admin } from 'kafkajs';
 import { ConflictError, isConnectionError, messageOf, NotFoundError, UnavailableError, withTransaction, type OutgoingRecord, type ServiceKit } from '../kit/index.js';
-import { isReplayable, replayRecord } from './dead-letter.js';
+import { isReplayable, replayRecord, type DeadLetterKind } from './dead-letter.js';
 import { lockForReplay, markReplayed, resolveIds, storedIds, type StoredDeadLetter } from './store.js';
 
 export interface ReplayRequest {
@@ -26,6 +26,8 @@ export interface Replayed {
   key: string | null;
   replayedAt: Date;
   replayCount: number;
+  /** Why it was dead-lettered: a malformed, unknown or invalid record fails the same way again. */
+  errorKind: DeadLetterKind;
 }
 
 export interface ReplayResult {
@@ -104,7 +106,7 @@ export function createReplayer(kit: ServiceKit, onReplayed: (count: number) => v
       const marks = await markReplayed(client, sendable.map((l) => l.id));
       for (const letter of sendable) {
         const mark = marks.get(letter.id)!;
-        result.replayed.push({ id: letter.id, topic: letter.origin.topic, partition: letter.origin.partition, offset: letter.origin.offset, key: letter.origin.key, ...mark });
+        result.replayed.push({ id: letter.id, topic: letter.origin.topic, partition: letter.origin.partition, offset: letter.origin.offset, key: letter.origin.key, ...mark, errorKind: letter.error.kind });
       }
       kit.logger.info({ replayed: sendable.length, records: records.length, topics: [...replayedTopics] }, 'dead letters replayed');
     });
