@@ -1,3 +1,4 @@
+import { unreadableKinds } from '../../services/events/index.js';
 import { defineCommand, intOption } from '../lib/command.js';
 import { LabError, UsageError } from '../lib/errors.js';
 import { color, renderTable, say, sayJson } from '../lib/output.js';
@@ -16,9 +17,6 @@ interface DeadLetter {
   replayedAt: string | null;
   replayCount: number;
 }
-
-/** Dead-letter kinds where the record itself is wrong: replayed unchanged, it fails the same way. */
-const FAILS_AGAIN = new Set(['malformed', 'unknown-type', 'invalid']);
 
 interface ReplayAnswer {
   replayed: { id: string; topic: string; partition: number; offset: string; key: string | null; replayCount: number; errorKind: string }[];
@@ -147,7 +145,7 @@ const replay = defineCommand({
     else {
       say(`replayed ${answer.count} dead letter${answer.count === 1 ? '' : 's'}:`);
       for (const r of answer.replayed) say(`  ${shortId(r.id)}  → ${r.topic}  (was partition ${r.partition} offset ${r.offset}, key ${r.key ?? '—'})${r.replayCount > 1 ? color.dim(`  replay ${r.replayCount}`) : ''}`);
-      const unchanged = answer.replayed.filter((r) => FAILS_AGAIN.has(r.errorKind));
+      const unchanged = answer.replayed.filter((r) => unreadableKinds.has(r.errorKind));
       if (unchanged.length > 0) {
         const which = unchanged.map((r) => `${shortId(r.id)} (${r.errorKind})`).join(', ');
         say(color.yellow(`  ${which}: the record itself was at fault and goes back as it was, so it will be dead-lettered again — replay helps a record that failed on a fault since healed`));

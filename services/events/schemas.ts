@@ -47,6 +47,9 @@ export const paymentFailureReasons = ['declined', 'invalid-payment-method'] as c
 /** Why a consumer gave up on a record: it was not an event it could read, or handling it failed for good. */
 export const deadLetterKinds = ['malformed', 'unknown-type', 'invalid', 'retries-exhausted', 'not-retriable'] as const;
 
+/** The kinds where the record itself is wrong: replayed as it was, it is dead-lettered again. */
+export const unreadableKinds: ReadonlySet<string> = new Set<(typeof deadLetterKinds)[number]>(['malformed', 'unknown-type', 'invalid']);
+
 export const paymentFailedSchema = z.object({
   orderId,
   paymentId: z.uuid(),

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/support/lab.js';
 import { Wait } from '../../lib/wait.js';
 import { homePaths } from './home.js';
 import { readTail, rotateIfOver, rotatedLog } from './log-files.js';
@@ -13,13 +14,6 @@ const tempDir = () => {
   const dir = mkdtempSync(join(tmpdir(), 'pizza-lab-logs-'));
   dirs.push(dir);
   return dir;
-};
-const until = async (what: string, check: () => boolean, timeoutMs = 10_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 };
 
 afterEach(async () => {
@@ -97,8 +91,8 @@ describe('log files', () => {
     const { supervisor, logged, file } = superviseChatty(writer, 100);
     await supervisor.start();
 
-    await until('two rotations', () => logged.filter((m) => m.startsWith('chatty.log passed 64 KiB')).length >= 2);
-    await until('lines after the last rotation', () => statSync(file).size > 0);
+    await eventually('two rotations', () => logged.filter((m) => m.startsWith('chatty.log passed 64 KiB')).length >= 2);
+    await eventually('lines after the last rotation', () => statSync(file).size > 0);
     await supervisor.stopAll();
 
     expect(existsSync(rotatedLog(file))).toBe(true);

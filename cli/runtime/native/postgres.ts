@@ -16,6 +16,7 @@ import { distPath } from '../../lib/paths.js';
 import { Wait } from '../../lib/wait.js';
 import type { StackPlan } from '../stack-spec.js';
 import type { MemberDef } from './member.js';
+import { isAlive } from './processes.js';
 
 const run = promisify(execFile);
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
@@ -102,14 +103,13 @@ async function removeOrphanedData(prefix: string): Promise<void> {
 
 /** A live postmaster holds this data folder (its `postmaster.pid` names a running process). */
 function serverRunsIn(dataDir: string): boolean {
+  let pid: number;
   try {
-    const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    if (!Number.isInteger(pid) || pid <= 0) return false;
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return false;
   }
+  return Number.isInteger(pid) && pid > 0 && isAlive({ pid });
 }
 
 /** Removes the data directory, following the link to data kept outside the project. */
