@@ -1,6 +1,5 @@
 /** `host:port` as Toxiproxy (and Go's net package) writes it: `127.0.0.1:8474`, `[::1]:8474`, `:8474`. */
 import type { AddressInfo } from 'node:net';
-import { ApiError } from './api-error.js';
 
 export interface Address {
   /** Empty means every interface, as in Go. */
@@ -8,11 +7,12 @@ export interface Address {
   port: number;
 }
 
-/** Parses `host:port`; `field` names it in the 400 answer. */
-export function parseAddress(text: string, field: string): Address {
-  const match = /^(?:\[([^\]]*)\]|([^:]*)):(\d{1,5})$/.exec(text);
-  const port = Number(match?.[3]);
-  if (!match || port > 65535) throw new ApiError('BadRequestBody', `${field} must be host:port, got "${text}"`);
+/** Parses `host:port`; throws an Error worded as Go's ("address x: missing port in address"). */
+export function parseAddress(text: string): Address {
+  const match = /^(?:\[([^\]]*)\]|([^:]*)):(\d{0,5})$/.exec(text);
+  if (!match) throw new Error(`address ${text}: missing port in address`);
+  const port = Number(match[3]);
+  if (port > 65535) throw new Error(`address ${text}: invalid port`);
   return { host: match[1] ?? match[2] ?? '', port };
 }
 

@@ -17,7 +17,8 @@ const ERRORS = {
   BrowserNotAllowed: { message: 'User agent not allowed', status: 403 },
   MethodNotAllowed: { message: 'method not allowed', status: 405 },
   BodyTooLarge: { message: 'request body too large (over 16 KiB)', status: 413 },
-  ListenFailed: { message: 'listen failed', status: 500 },
+  // Toxiproxy answers a listen failure with Go's own error text, the detail alone.
+  ListenFailed: { message: '', status: 500 },
   Internal: { message: 'internal error', status: 500 },
 } as const;
 
@@ -34,7 +35,8 @@ export class ApiError extends Error {
   readonly status: number;
 
   constructor(code: ApiErrorName, detail?: string) {
-    super(detail ? `${ERRORS[code].message}: ${detail}` : ERRORS[code].message);
+    const { message } = ERRORS[code];
+    super(detail && message ? `${message}: ${detail}` : (detail ?? message));
     this.name = 'ApiError';
     this.code = code;
     this.status = statusOf(code);

@@ -1,10 +1,9 @@
 /**
  * The named proxies of one fault proxy server: create (409 on a taken name), populate
- * (create-or-replace a list, checked whole before anything changes), delete, reset.
+ * (create-or-replace a list, names and upstreams checked before anything changes), delete, reset.
  */
 import { z } from 'zod';
 import { ApiError, parseBody } from './api-error.js';
-import { parseAddress } from './address.js';
 import { createProxy, type Proxy } from './proxy.js';
 import type { Logger } from './logger.js';
 import type { ProxyConfig } from '../types.js';
@@ -58,11 +57,7 @@ export function createProxyCollection(logger: Logger): ProxyCollection {
     },
     async populate(body) {
       const configs = parseBody(z.array(z.unknown()), body).map((item, index) => parseProxyConfig(item, index));
-      const names = new Set<string>();
-      for (const { name } of configs) {
-        if (names.has(name)) throw new ApiError('BadRequestBody', `duplicate proxy name "${name}"`);
-        names.add(name);
-      }
+      // A name given twice: the later one replaces the earlier, as in Toxiproxy.
       const result: Proxy[] = [];
       for (const config of configs) {
         const existing = proxies.get(config.name);
@@ -84,7 +79,7 @@ export function createProxyCollection(logger: Logger): ProxyCollection {
     async reset() {
       for (const proxy of proxies.values()) {
         await proxy.start();
-        proxy.removeAllToxics();
+        await proxy.removeAllToxics();
       }
     },
     async stopAll() {
@@ -93,14 +88,13 @@ export function createProxyCollection(logger: Logger): ProxyCollection {
   };
 }
 
-// Toxiproxy's checks and messages; the listen address defaults to a free loopback port.
+// Toxiproxy's checks and messages: addresses are only tried when listening or connecting. The
+// listen address defaults to a free loopback port, where Toxiproxy listens on every interface.
 function parseProxyConfig(body: unknown, index?: number): Required<ProxyConfig> {
   const input = parseBody(proxyBody, body);
   const where = index === undefined ? '' : ` at proxy ${index + 1}`;
   if (!input.name) throw new ApiError('MissingField', `name${where}`);
   if (!input.upstream) throw new ApiError('MissingField', `upstream${where}`);
   const listen = input.listen || '127.0.0.1:0';
-  parseAddress(listen, 'listen');
-  parseAddress(input.upstream, 'upstream');
   return { name: input.name, listen, upstream: input.upstream, enabled: input.enabled ?? true };
 }

@@ -1,29 +1,29 @@
 /**
- * One direction of one proxied connection: bytes from `source` to `sink`.
+ * One direction of one proxied connection: bytes from `source` to `sink`, through the chain of
+ * toxic stages of that direction, as a Toxiproxy ToxicLink.
  *
- * Without toxics a link is `source.pipe(sink)`: Node moves the bytes with no work of ours per
- * chunk, honours back-pressure and forwards the half-close. With toxics, the bytes go through the
- * chain of toxic stages instead. Switching between the two under live traffic loses and reorders
- * nothing: `unpipe` leaves unread bytes in the source, and a removed stage flushes what it holds
- * to its successor before it leaves.
+ * Without a stage a link is `source.pipe(sink)`: Node moves the bytes with no work of ours per
+ * chunk and honours back-pressure. With stages, the bytes go through them instead. Switching
+ * between the two under live traffic loses and reorders nothing: `unpipe` leaves unread bytes in
+ * the source, and a removed stage flushes what it holds to its successor before it leaves.
+ *
+ * The end of the stream (the source's FIN or error, or a stage ending early) goes through the
+ * stages after it; when it reaches the sink, the link is *finished* and its connection closes the
+ * sink — a whole close, not a half-close: Toxiproxy does not carry half-closed connections.
  */
 import type { Socket } from 'node:net';
 import type { ToxicOutput, ToxicStage } from './toxics/toxic.js';
 import type { ToxicRecord } from './toxic-collection.js';
 
-/** How a stage ends the whole connection; the connection owning the link provides it. */
-export interface ConnectionControl {
-  close(): void;
-  reset(): void;
-}
-
 export interface Link {
-  /** Adds a toxic's stage, unless its toxicity roll says this connection is spared. */
-  add(toxic: ToxicRecord): void;
-  /** Takes a toxic's stage out, handing on every byte it held. */
-  remove(name: string): void;
-  /** Swaps a toxic's stage for one with new attributes (a fresh toxicity roll, as Toxiproxy). */
-  replace(toxic: ToxicRecord): void;
+  /** Adds a toxic after the others (its stage, unless the toxicity roll spares this connection). */
+  add(toxic: ToxicRecord): Promise<void>;
+  /** Runs a toxic again with new attributes and a new toxicity roll, as Toxiproxy's update. */
+  update(toxic: ToxicRecord): Promise<void>;
+  /** Takes a toxic out, handing on every byte its stage held. */
+  remove(toxic: ToxicRecord): Promise<void>;
+  /** The source socket is closed or failed: what the chain holds still goes out, then the end. */
+  sourceGone(): void;
   /** Stops moving bytes for good; stages are flushed into the void and their timers stopped. */
   dispose(): void;
 }
@@ -32,139 +32,171 @@ export interface Link {
 // latency toxic, caps throughput at HIGH_WATER / latency (1 MiB per 100 ms = 10 MB/s).
 const HIGH_WATER = 1024 * 1024;
 
+// A toxic in this link's chain; a connection spared by the toxicity roll has no stage.
 interface Entry {
-  readonly name: string;
   readonly seq: number;
-  stage: ToxicStage;
+  toxic: ToxicRecord;
+  stage?: ToxicStage;
 }
 
-/** Starts moving bytes from `source` to `sink` (piped until a toxic arrives). */
-export function createLink(source: Socket, sink: Socket, connection: ConnectionControl): Link {
-  const entries: Entry[] = [];
+/**
+ * Starts moving bytes from `source` to `sink` through the stages of `toxics` (those of this
+ * direction, in the order they were added), piped while no stage applies. `finished` is called
+ * once, when the end has reached the sink.
+ */
+export function createLink(source: Socket, sink: Socket, toxics: readonly ToxicRecord[], finished: () => void): Link {
+  const entries: Entry[] = []; // in chain order: by seq, the order the toxics were added
   let chained = false; // bytes go through the stages rather than a pipe
+  let reading = true; // false once the source ended, failed, or a stage cut the stream
   let held = 0; // bytes inside the chain
-  let sourceEnded = false;
-  let closing = false; // a stage closed the connection; waiting for its last bytes to leave
+  // Where the end of the stream is: 0 is the source, a toxic's seq is its stage. Anything a stage
+  // before it (or it) still hands on comes after the end, and is dropped.
+  let endAt = -1;
+  let done = false; // the end reached the sink
   let disposed = false;
+
+  const next = (position: number): Entry | undefined => entries.find((e) => e.seq > position && e.stage);
+  const passes = (position: number): boolean => !disposed && position > endAt;
 
   const toSink = (chunk: Buffer): void => {
     held -= chunk.length;
-    sink.write(chunk);
+    if (!done && !sink.destroyed) sink.write(chunk);
     flow();
   };
-
-  // What comes out of `entry` goes into the entry after it, found at call time so that the
-  // chain can change between a chunk going in and coming out.
-  const writeAfter = (entry: Entry | undefined, chunk: Buffer): void => {
-    if (disposed) return;
-    const next = entries[entry ? entries.indexOf(entry) + 1 : 0];
-    if (next) next.stage.write(chunk);
+  const forward = (position: number, chunk: Buffer): void => {
+    if (!passes(position)) return drop(chunk);
+    const entry = next(position);
+    if (entry) entry.stage!.write(chunk);
     else toSink(chunk);
   };
-  const endAfter = (entry: Entry | undefined): void => {
-    if (disposed) return;
-    const next = entries[entry ? entries.indexOf(entry) + 1 : 0];
-    if (next) next.stage.end();
-    else sink.end();
+  const endFrom = (position: number): void => {
+    if (!passes(position)) return;
+    endAt = position;
+    stopReading();
+    const entry = next(position);
+    if (entry) return entry.stage!.end();
+    done = true;
+    finished();
   };
-
-  // A stage closing the connection ends this direction after the bytes it already let through
-  // (and after later stages, a slow_close say, had their way with them), then closes both sides.
-  const closeAfter = (entry: Entry): void => {
-    if (disposed || closing) return;
-    closing = true;
-    source.pause();
-    if (sink.writableFinished) connection.close();
-    else sink.once('finish', () => connection.close());
-    endAfter(entry);
+  const drop = (chunk: Buffer): void => {
+    held -= chunk.length;
+    flow();
   };
-
   const outputOf = (entry: Entry): ToxicOutput => ({
-    push: (chunk) => writeAfter(entry, chunk),
-    end: () => endAfter(entry),
-    close: () => closeAfter(entry),
-    reset: () => disposed || connection.reset(),
+    push: (chunk) => forward(entry.seq, chunk),
+    end: () => endFrom(entry.seq),
+    drop,
   });
 
   const onData = (chunk: Buffer): void => {
-    if (closing) return;
     held += chunk.length;
-    writeAfter(undefined, chunk);
+    forward(0, chunk);
     flow();
   };
 
   // Back-pressure while chained: the pipe's rule (wait for 'drain') plus a cap on held bytes.
   function flow(): void {
-    if (!chained || sourceEnded || closing || disposed) return;
+    if (!chained || !reading || disposed) return;
     if (held >= HIGH_WATER || sink.writableNeedDrain) source.pause();
     else if (source.isPaused()) source.resume();
   }
 
-  const chain = (): void => {
+  function stopReading(): void {
+    if (!reading) return;
+    reading = false;
     source.unpipe(sink);
-    source.on('data', onData);
-    chained = true;
-    flow();
-  };
-  const unchain = (): void => {
     source.off('data', onData);
-    chained = false;
-    if (!sourceEnded && !closing) source.pipe(sink);
-  };
+    source.pause();
+  }
 
-  source.once('end', () => {
-    sourceEnded = true;
-    if (chained) endAfter(undefined);
-  });
-  sink.on('drain', flow);
-  source.pipe(sink);
-
-  const insert = (toxic: ToxicRecord): void => {
-    if (Math.random() >= toxic.toxicity) return;
-    const entry = { name: toxic.name, seq: toxic.seq } as Entry; // the stage's output needs the entry
-    entry.stage = toxic.definition.create(toxic.attributes, outputOf(entry));
-    // Toxics act in the order they were added, whatever the order they reach this link.
-    const at = entries.findIndex((e) => e.seq > toxic.seq);
-    entries.splice(at === -1 ? entries.length : at, 0, entry);
-    if (!chained) chain();
-  };
-
-  const take = (name: string): void => {
-    const index = entries.findIndex((e) => e.name === name);
-    if (index === -1) return; // this connection was spared by the toxicity roll
-    entries[index]!.stage.flush(); // while still in the chain, so its bytes reach its successor
-    entries.splice(index, 1);
-  };
-
+  // Pipe when no stage applies, chain when one does.
   const settle = (): void => {
     if (disposed) return;
-    if (chained && entries.length === 0) unchain();
-    else flow();
+    const wanted = entries.some((e) => e.stage);
+    if (wanted && !chained) {
+      chained = true;
+      if (reading) {
+        source.unpipe(sink);
+        source.on('data', onData);
+      }
+    } else if (!wanted && chained) {
+      chained = false;
+      if (reading) {
+        source.off('data', onData);
+        source.pipe(sink, { end: false });
+      }
+    }
+    flow();
   };
 
+  source.once('end', () => endFrom(0));
+  sink.on('drain', flow);
+
+  // Toxiproxy rolls the toxicity each time it runs a toxic on a connection.
+  const applies = (toxic: ToxicRecord): boolean => Math.random() < toxic.toxicity;
+  const createStage = (entry: Entry): ToxicStage => entry.toxic.definition.create(entry.toxic.attributes, outputOf(entry));
+
+  // Toxiproxy's interrupt-and-run-again of one toxic on this connection.
+  const restart = async (entry: Entry, toxic: ToxicRecord): Promise<void> => {
+    entry.toxic = toxic;
+    const stage = entry.stage;
+    if (!applies(toxic)) {
+      entry.stage = undefined;
+      await stage?.flush();
+    } else if (stage) {
+      await stage.restart(toxic.attributes);
+    } else {
+      entry.stage = createStage(entry);
+    }
+    settle();
+  };
+  const before = (entry: Entry): Entry | undefined => entries[entries.indexOf(entry) - 1];
+  const append = (toxic: ToxicRecord): void => {
+    const entry: Entry = { seq: toxic.seq, toxic };
+    if (applies(toxic)) entry.stage = createStage(entry);
+    entries.push(entry);
+  };
+  for (const toxic of toxics) append(toxic);
+  chained = entries.some((e) => e.stage);
+  if (chained) source.on('data', onData);
+  else source.pipe(sink, { end: false });
+
   return {
-    add(toxic) {
+    async add(toxic) {
       if (disposed) return;
-      insert(toxic);
-    },
-    remove(name) {
+      // The toxic that was last is interrupted first: what it lets go then skips the newcomer.
+      const last = entries.at(-1);
+      if (last) await restart(last, last.toxic);
       if (disposed) return;
-      take(name);
+      append(toxic);
       settle();
     },
-    replace(toxic) {
-      if (disposed) return;
-      take(toxic.name);
-      insert(toxic);
+    async update(toxic) {
+      const entry = entries.find((e) => e.seq === toxic.seq);
+      if (disposed || !entry) return;
+      await restart(entry, toxic);
+    },
+    async remove(toxic) {
+      const entry = entries.find((e) => e.seq === toxic.seq);
+      if (disposed || !entry) return;
+      const previous = before(entry);
+      await entry.stage?.flush(); // while still in the chain, so its bytes reach its successor
+      const endWas = endAt;
+      toxic.definition.cleanup?.(outputOf(entry));
+      entries.splice(entries.indexOf(entry), 1);
       settle();
+      // Toxiproxy runs the toxic before it again, unless the cleanup closed the stream.
+      if (previous && endAt === endWas) await restart(previous, previous.toxic);
+    },
+    sourceGone() {
+      endFrom(0);
     },
     dispose() {
       if (disposed) return;
       disposed = true;
-      source.unpipe(sink);
-      source.off('data', onData);
+      stopReading();
       sink.off('drain', flow);
-      for (const entry of entries.splice(0)) entry.stage.flush();
+      for (const entry of entries.splice(0)) void entry.stage?.flush();
     },
   };
 }

@@ -5,7 +5,8 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { ApiError } from './api-error.js';
-import { formatAddress, parseAddress } from './address.js';
+import { formatAddress, parseAddress, type Address } from './address.js';
+import { messageOf } from '../../lib/errors.js';
 import { openConnection, type ByteCounts, type Connection } from './connection.js';
 import { createToxicCollection, toxicJson, type ToxicRecord } from './toxic-collection.js';
 import type { Logger } from './logger.js';
@@ -41,20 +42,22 @@ export interface Proxy {
   update(change: ProxyChange): Promise<void>;
   toxics(): readonly ToxicRecord[];
   getToxic(name: string): ToxicRecord;
-  addToxic(body: unknown): ToxicRecord;
-  updateToxic(name: string, body: unknown): ToxicRecord;
-  removeToxic(name: string): void;
-  removeAllToxics(): void;
+  /** These resolve once every open connection has the change (a reset_peer counting down delays it). */
+  addToxic(body: unknown): Promise<ToxicRecord>;
+  updateToxic(name: string, body: unknown): Promise<ToxicRecord>;
+  removeToxic(name: string): Promise<void>;
+  removeAllToxics(): Promise<void>;
   stats(): ProxyStats;
 }
 
-/** Makes a proxy, not yet listening; `start()` it. Throws a 400 ApiError for a bad address. */
+/**
+ * Makes a proxy, not yet listening; `start()` it. As in Toxiproxy, the upstream is only checked
+ * when a client connects (a bad one closes the client), and the listen address when listening.
+ */
 export function createProxy(config: { name: string; listen: string; upstream: string }, logger: Logger): Proxy {
   const { name } = config;
   let listen = config.listen;
   let upstream = config.upstream;
-  let upstreamAddress = parseAddress(upstream, 'upstream');
-  parseAddress(listen, 'listen');
 
   const toxics = createToxicCollection();
   const connections = new Set<Connection>();
@@ -64,6 +67,14 @@ export function createProxy(config: { name: string; listen: string; upstream: st
 
   const accept = (client: Socket): void => {
     accepted++;
+    let upstreamAddress: Address;
+    try {
+      upstreamAddress = parseAddress(upstream);
+    } catch (error) {
+      logger.warn({ proxy: name, upstream, err: messageOf(error) }, 'cannot connect to the upstream');
+      client.destroy();
+      return;
+    }
     const connection = openConnection({
       client,
       upstream: upstreamAddress,
@@ -81,8 +92,9 @@ export function createProxy(config: { name: string; listen: string; upstream: st
     connections.add(connection);
   };
 
-  const forEachLink = (stream: Stream, act: (link: Connection['links'][Stream]) => void): void => {
-    for (const connection of connections) act(connection.links[stream]);
+  // Every open connection at once, as Toxiproxy changes its links side by side.
+  const forEachLink = async (direction: Stream, act: (link: Connection['links'][Stream]) => Promise<void>): Promise<void> => {
+    await Promise.all([...connections].map((connection) => act(connection.links[direction])));
   };
 
   const proxy: Proxy = {
@@ -106,7 +118,7 @@ export function createProxy(config: { name: string; listen: string; upstream: st
 
     async start() {
       if (server) return;
-      const address = parseAddress(listen, 'listen');
+      const address = listenAddress(listen);
       const candidate = createServer({ allowHalfOpen: true }, accept);
       try {
         await new Promise<void>((resolve, reject) => {
@@ -114,8 +126,8 @@ export function createProxy(config: { name: string; listen: string; upstream: st
           candidate.listen({ host: address.host || undefined, port: address.port }, resolve);
         });
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-        throw new ApiError('ListenFailed', `listen tcp ${listen}: ${code}`);
+        const code = (error as NodeJS.ErrnoException).code ?? '';
+        throw new ApiError('ListenFailed', `listen tcp ${listen}: ${GO_BIND_ERRORS[code] ?? messageOf(error)}`);
       }
       candidate.on('error', (error) => logger.error({ proxy: name, err: error.message }, 'proxy listener failed'));
       server = candidate;
@@ -136,14 +148,12 @@ export function createProxy(config: { name: string; listen: string; upstream: st
     async update(change) {
       const nextListen = change.listen ?? listen;
       const nextUpstream = change.upstream ?? upstream;
-      parseAddress(nextListen, 'listen');
-      const nextUpstreamAddress = parseAddress(nextUpstream, 'upstream');
+      listenAddress(nextListen, '');
       if (nextListen !== listen || nextUpstream !== upstream) {
         const wasEnabled = proxy.enabled;
         await proxy.stop();
         listen = nextListen;
         upstream = nextUpstream;
-        upstreamAddress = nextUpstreamAddress;
         if (wasEnabled && change.enabled !== false) await proxy.start();
       }
       if (change.enabled === true) await proxy.start();
@@ -152,22 +162,23 @@ export function createProxy(config: { name: string; listen: string; upstream: st
 
     toxics: () => toxics.list(),
     getToxic: (toxicName) => toxics.get(toxicName),
-    addToxic(body) {
+    async addToxic(body) {
       const toxic = toxics.add(body);
-      forEachLink(toxic.stream, (link) => link.add(toxic));
+      await forEachLink(toxic.direction, (link) => link.add(toxic));
       return toxic;
     },
-    updateToxic(toxicName, body) {
+    async updateToxic(toxicName, body) {
       const toxic = toxics.update(toxicName, body);
-      forEachLink(toxic.stream, (link) => link.replace(toxic));
+      await forEachLink(toxic.direction, (link) => link.update(toxic));
       return toxic;
     },
-    removeToxic(toxicName) {
+    async removeToxic(toxicName) {
       const toxic = toxics.remove(toxicName);
-      forEachLink(toxic.stream, (link) => link.remove(toxic.name));
+      await forEachLink(toxic.direction, (link) => link.remove(toxic));
     },
-    removeAllToxics() {
-      for (const toxic of toxics.clear()) forEachLink(toxic.stream, (link) => link.remove(toxic.name));
+    // One at a time, in the order they were added, as Toxiproxy's reset.
+    async removeAllToxics() {
+      for (const toxic of toxics.clear()) await forEachLink(toxic.direction, (link) => link.remove(toxic));
     },
 
     stats() {
@@ -177,6 +188,22 @@ export function createProxy(config: { name: string; listen: string; upstream: st
     },
   };
   return proxy;
+}
+
+// How Go words the listen errors a user meets.
+const GO_BIND_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'bind: address already in use',
+  EADDRNOTAVAIL: 'bind: cannot assign requested address',
+  EACCES: 'bind: permission denied',
+};
+
+// Where to listen, or a ListenFailed (500) in Go's words, as Toxiproxy answers a bad address.
+function listenAddress(text: string, prefix = 'listen tcp: '): Address {
+  try {
+    return parseAddress(text);
+  } catch (error) {
+    throw new ApiError('ListenFailed', `${prefix}${messageOf(error)}`);
+  }
 }
 
 function addBytes(into: Record<Stream, ByteCounts>, from: Record<Stream, ByteCounts>): void {

@@ -74,18 +74,18 @@ export function createRouter(proxies: ProxyCollection): Router {
       },
     },
     { methods: ['GET'], path: /^\/proxies\/([^/]+)\/toxics$/, handle: ([name]) => json(200, proxies.get(name!).toxics().map(toxicJson)) },
-    { methods: ['POST'], path: /^\/proxies\/([^/]+)\/toxics$/, handle: ([name], body) => json(200, toxicJson(proxies.get(name!).addToxic(body))) },
+    { methods: ['POST'], path: /^\/proxies\/([^/]+)\/toxics$/, handle: async ([name], body) => json(200, toxicJson(await proxies.get(name!).addToxic(body))) },
     { methods: ['GET'], path: /^\/proxies\/([^/]+)\/toxics\/([^/]+)$/, handle: ([name, toxic]) => json(200, toxicJson(proxies.get(name!).getToxic(toxic!))) },
     {
       methods: ['POST', 'PATCH'],
       path: /^\/proxies\/([^/]+)\/toxics\/([^/]+)$/,
-      handle: ([name, toxic], body) => json(200, toxicJson(proxies.get(name!).updateToxic(toxic!, body))),
+      handle: async ([name, toxic], body) => json(200, toxicJson(await proxies.get(name!).updateToxic(toxic!, body))),
     },
     {
       methods: ['DELETE'],
       path: /^\/proxies\/([^/]+)\/toxics\/([^/]+)$/,
-      handle: ([name, toxic]) => {
-        proxies.get(name!).removeToxic(toxic!);
+      handle: async ([name, toxic]) => {
+        await proxies.get(name!).removeToxic(toxic!);
         return json(204);
       },
     },

@@ -63,7 +63,12 @@ describe('the Toxiproxy HTTP API', { timeout: 15_000 }, () => {
     });
     expect(await call(fault.url, 'POST', '/proxies', { name: 'x' })).toMatchObject({ status: 400, body: { error: 'missing required field: upstream' } });
     expect(await call(fault.url, 'POST', '/proxies', '{"name": ')).toMatchObject({ status: 400, body: { error: expect.stringMatching(/^bad request body/) } });
-    expect(await call(fault.url, 'POST', '/proxies', { name: 'x', upstream: 'no-port' })).toMatchObject({ status: 400 });
+    // As Toxiproxy: an upstream is only tried when a client connects, a listen address when listening.
+    expect(await call(fault.url, 'POST', '/proxies', { name: 'x', listen: '127.0.0.1:0', upstream: 'no-port' })).toMatchObject({ status: 201 });
+    expect(await call(fault.url, 'POST', '/proxies', { name: 'y', listen: 'no-port', upstream: '127.0.0.1:1' })).toMatchObject({
+      status: 500,
+      body: { error: 'listen tcp: address no-port: missing port in address' },
+    });
     expect(await call(fault.url, 'POST', '/proxies', { name: 7, upstream: '127.0.0.1:1' })).toMatchObject({ status: 400 });
 
     expect(await call(fault.url, 'GET', '/proxies/db/toxics/nope')).toMatchObject({ status: 404, body: { error: 'toxic not found', status: 404 } });
@@ -73,7 +78,10 @@ describe('the Toxiproxy HTTP API', { timeout: 15_000 }, () => {
       body: { error: 'stream was invalid, can be either upstream or downstream' },
     });
     expect(await call(fault.url, 'POST', '/proxies/db/toxics', { type: 'latency', attributes: { latency: 'slow' } })).toMatchObject({ status: 400 });
-    expect(await call(fault.url, 'POST', '/proxies/db/toxics', { type: 'latency', toxicity: 2 })).toMatchObject({ status: 400 });
+    expect(await call(fault.url, 'POST', '/proxies/db/toxics', { type: 'latency', attributes: { latency: 1.5 } })).toMatchObject({ status: 400 });
+    expect(await call(fault.url, 'POST', '/proxies/db/toxics', { type: 'latency', stream: 'up' })).toMatchObject({ status: 400 });
+    expect(await call(fault.url, 'POST', '/proxies/db/toxics', { type: 'bandwidth', attributes: { rate: -1 } })).toMatchObject({ status: 400 });
+    expect(await call(fault.url, 'POST', '/proxies/db/toxics', { type: 'latency', toxicity: 'half' })).toMatchObject({ status: 400 });
     expect(await call(fault.url, 'POST', '/proxies/nope/toxics', { type: 'latency' })).toMatchObject({ status: 404, body: { error: 'proxy not found' } });
     await call(fault.url, 'POST', '/proxies/db/toxics', { type: 'latency' });
     expect(await call(fault.url, 'POST', '/proxies/db/toxics', { type: 'latency' })).toMatchObject({ status: 409, body: { error: 'toxic already exists', status: 409 } });
@@ -109,7 +117,7 @@ describe('the Toxiproxy HTTP API', { timeout: 15_000 }, () => {
     await call(fault.url, 'POST', '/proxies/db/toxics', { name: 'cut', type: 'timeout', stream: 'upstream', toxicity: 0.5, attributes: { timeout: 10 } });
 
     const listed = await call(fault.url, 'GET', '/proxies/db/toxics');
-    expect((listed.body as { name: string }[]).map((t) => t.name)).toEqual(['latency_downstream', 'cut']);
+    expect((listed.body as { name: string }[]).map((t) => t.name)).toEqual(['cut', 'latency_downstream']); // upstream first
     expect((await call(fault.url, 'GET', '/proxies/db')).body).toMatchObject({ toxics: listed.body });
 
     const updated = await call(fault.url, 'POST', '/proxies/db/toxics/latency_downstream', { attributes: { jitter: 10 } });
@@ -175,11 +183,17 @@ describe('the Toxiproxy HTTP API', { timeout: 15_000 }, () => {
 
     const created = await call(fault.url, 'POST', '/proxies', { name: 'db', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}` });
     await echoThrough(portOf((created.body as { listen: string }).listen), Buffer.alloc(1234));
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the connection closes on both sides
 
-    const metrics = await fetch(`${fault.url}/metrics`);
+    // Read once the proxy has seen the connection close on both sides.
+    let metrics: Response;
+    let text: string;
+    for (;;) {
+      metrics = await fetch(`${fault.url}/metrics`);
+      text = await metrics.text();
+      if (text.includes('toxiproxy_proxy_connections{proxy="db"} 0')) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     expect(metrics.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-    const text = await metrics.text();
     expect(text).toContain('# TYPE toxiproxy_proxy_received_bytes_total counter');
     expect(text).toContain('toxiproxy_proxy_received_bytes_total{proxy="db",direction="upstream"} 1234');
     expect(text).toContain('toxiproxy_proxy_sent_bytes_total{proxy="db",direction="downstream"} 1234');

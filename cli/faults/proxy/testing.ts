@@ -119,12 +119,26 @@ export function tryConnect(port: number): Promise<string> {
   });
 }
 
-/** Sends `payload` and collects what comes back until the proxy or upstream closes. */
+/**
+ * Sends `payload` to an echo server and collects what comes back: as many bytes, or fewer if the
+ * connection closes first. Then closes. The client waits for the echo before closing because a
+ * proxy that behaves as Toxiproxy carries no half-closed connection: a client's FIN closes both.
+ */
 export async function echoThrough(port: number, payload: Buffer): Promise<Buffer> {
   const socket = await connectTo(port);
-  const ending = closedBy(socket);
-  socket.end(payload);
-  return (await ending).data;
+  const chunks: Buffer[] = [];
+  let received = 0;
+  await new Promise<void>((resolve) => {
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
+      if (received >= payload.length) resolve();
+    });
+    socket.once('close', () => resolve());
+    socket.write(payload);
+  });
+  socket.destroy();
+  return Buffer.concat(chunks);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

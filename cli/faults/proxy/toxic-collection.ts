@@ -12,7 +12,10 @@ import type { Stream, ToxicJson } from '../types.js';
 export interface ToxicRecord {
   readonly name: string;
   readonly type: string;
-  readonly stream: Stream;
+  /** The direction the toxic acts on. */
+  readonly direction: Stream;
+  /** The stream as the client spelled it ("Upstream"), shown back as Toxiproxy does. */
+  readonly stream: string;
   readonly toxicity: number;
   readonly attributes: Readonly<Record<string, unknown>>;
   readonly definition: ToxicDefinition;
@@ -20,6 +23,7 @@ export interface ToxicRecord {
 }
 
 export interface ToxicCollection {
+  /** Upstream toxics first, then downstream ones, each in the order they were added. */
   list(): readonly ToxicRecord[];
   /** Throws ToxicNotFound. */
   get(name: string): ToxicRecord;
@@ -28,11 +32,12 @@ export interface ToxicCollection {
   /** Parses a `POST /proxies/{p}/toxics/{t}` body: new attributes (merged) and toxicity. */
   update(name: string, body: unknown): ToxicRecord;
   remove(name: string): ToxicRecord;
-  /** Removes all; returns what was removed. */
+  /** Removes all; returns what was removed, in `list` order. */
   clear(): ToxicRecord[];
 }
 
-const toxicity = z.number().min(0).max(1);
+// Any number, as Toxiproxy: 2 always applies, -1 never.
+const toxicity = z.number();
 const attributes = z.record(z.string(), z.unknown());
 // Nullish like Go's decoder: a null field is a missing one.
 const createBody = z.object({
@@ -62,12 +67,16 @@ export function createToxicCollection(): ToxicCollection {
     return toxic;
   };
 
+  // Upstream first, then downstream, each in the order added: Toxiproxy's listing order.
+  const list = (): ToxicRecord[] => [...toxics.filter((t) => t.direction === 'upstream'), ...toxics.filter((t) => t.direction === 'downstream')];
+
   return {
-    list: () => toxics,
+    list,
     get,
     add(body) {
       const input = parseBody(createBody, body);
-      const stream = parseStream(input.stream ?? 'downstream');
+      const stream = input.stream ?? 'downstream';
+      const direction = parseStream(stream);
       const type = input.type ?? '';
       const name = input.name || `${type}_${stream}`;
       const definition = findToxic(type);
@@ -76,6 +85,7 @@ export function createToxicCollection(): ToxicCollection {
       const toxic: ToxicRecord = {
         name,
         type,
+        direction,
         stream,
         toxicity: input.toxicity ?? 1,
         attributes: parseBody(definition.attributes, input.attributes ?? {}),
@@ -101,14 +111,17 @@ export function createToxicCollection(): ToxicCollection {
       toxics.splice(toxics.indexOf(toxic), 1);
       return toxic;
     },
-    clear: () => toxics.splice(0),
+    clear() {
+      const all = list();
+      toxics.splice(0);
+      return all;
+    },
   };
 }
 
-// Toxiproxy also takes "up"/"down", in any case.
+// In any case, as Toxiproxy ("Upstream" is fine, "up" is not).
 function parseStream(text: string): Stream {
   const lower = text.toLowerCase();
-  if (lower === 'upstream' || lower === 'up') return 'upstream';
-  if (lower === 'downstream' || lower === 'down') return 'downstream';
+  if (lower === 'upstream' || lower === 'downstream') return lower;
   throw new ApiError('InvalidStream');
 }

@@ -1,23 +1,29 @@
 /**
- * latency: every chunk arrives `latency` ms (± `jitter`) after it was sent. Chunks are delayed
- * side by side, not one after another, so a busy link keeps its throughput; a chunk never
- * overtakes an earlier one, whatever the jitter says.
+ * latency: every chunk arrives `latency` ms (± `jitter`) after it was read, and never before the
+ * chunk ahead of it, as Toxiproxy's one-chunk-at-a-time loop does: chunks already late are not
+ * delayed again, so a busy link keeps its throughput. The end of the stream follows the last chunk.
+ * Restarted (updated, or a toxic added after it), the chunk it waits on goes at once and the others
+ * take the new delay from when they were read.
  */
 import { z } from 'zod';
 import { defineToxic } from './toxic.js';
 
-const millis = z.number().int().min(0).default(0);
+const millis = z.number().int().default(0);
 
 export const latency = defineToxic({
   attributes: z.object({ latency: millis, jitter: millis }),
-  create({ latency, jitter }, out) {
-    const queue: { chunk: Buffer; due: number }[] = [];
+  create(attributes, out) {
+    let { latency, jitter } = attributes;
+    const queue: { chunk: Buffer; read: number; due: number }[] = [];
     let lastDue = 0;
     let endHeld = false;
     let timer: NodeJS.Timeout | undefined;
 
-    const delay = (): number => Math.max(0, latency + (jitter > 0 ? (Math.random() * 2 - 1) * jitter : 0));
+    // Whole milliseconds in [latency - jitter, latency + jitter), as Toxiproxy draws them.
+    const delay = (): number => latency + (jitter > 0 ? Math.floor(Math.random() * 2 * jitter) - jitter : 0);
+    const dueOf = (read: number): number => (lastDue = Math.max(lastDue, read + delay()));
     const schedule = (): void => {
+      clearTimeout(timer);
       timer = setTimeout(release, queue[0]!.due - performance.now());
     };
     const passEnd = (): void => {
@@ -35,14 +41,25 @@ export const latency = defineToxic({
     return {
       write(chunk) {
         const now = performance.now();
-        lastDue = Math.max(lastDue, now + delay());
-        if (lastDue <= now && queue.length === 0) return out.push(chunk); // no delay: no timer
-        queue.push({ chunk, due: lastDue });
+        const due = dueOf(now);
+        if (due <= now && queue.length === 0) return out.push(chunk); // no delay: no timer
+        queue.push({ chunk, read: now, due });
         if (!timer) schedule();
       },
       end() {
         endHeld = true;
         if (queue.length === 0) passEnd();
+      },
+      restart(next) {
+        ({ latency, jitter } = next);
+        clearTimeout(timer);
+        timer = undefined;
+        const waitedOn = queue.shift();
+        if (waitedOn) out.push(waitedOn.chunk);
+        lastDue = performance.now();
+        for (const entry of queue) entry.due = dueOf(entry.read);
+        if (queue.length > 0) schedule();
+        else passEnd();
       },
       flush() {
         clearTimeout(timer);

@@ -1,25 +1,28 @@
-/** limit_data: the first `bytes` bytes get through, then the connection is closed. */
+/**
+ * limit_data: the first `bytes` bytes get through, then the connection is closed. The count
+ * belongs to the connection: updating the limit keeps what was already sent, as Toxiproxy keeps
+ * it in the connection's toxic state, and a limit already reached closes at the next chunk.
+ */
 import { z } from 'zod';
 import { defineToxic } from './toxic.js';
 
 export const limitData = defineToxic({
-  attributes: z.object({ bytes: z.number().int().min(0).default(0) }),
-  create({ bytes }, out) {
-    let left = bytes;
-    let closed = false;
+  attributes: z.object({ bytes: z.number().int().default(0) }),
+  create(attributes, out) {
+    let limit = attributes.bytes;
+    let sent = 0;
     return {
       write(chunk) {
-        if (closed) return;
-        if (chunk.length < left) {
-          left -= chunk.length;
-          out.push(chunk);
-          return;
-        }
-        if (left > 0) out.push(chunk.subarray(0, left));
-        closed = true;
-        out.close();
+        const allowed = chunk.subarray(0, Math.max(0, limit - sent));
+        if (allowed.length > 0) out.push(allowed);
+        if (allowed.length < chunk.length) out.drop(chunk.subarray(allowed.length));
+        sent += allowed.length;
+        if (sent >= limit) out.end();
       },
       end: () => out.end(),
+      restart(next) {
+        limit = next.bytes;
+      },
       flush: () => {},
     };
   },

@@ -1,18 +1,29 @@
-/** slow_close: data flows untouched, but the close (FIN) is handed on `delay` ms late. */
+/**
+ * slow_close: data flows untouched, but the end of the stream (and so the close of the
+ * connection) is handed on `delay` ms late. Restarted while it waits (updated, or a toxic added
+ * after it), it waits the whole delay again, as Toxiproxy does.
+ */
 import { z } from 'zod';
 import { defineToxic } from './toxic.js';
 
 export const slowClose = defineToxic({
-  attributes: z.object({ delay: z.number().int().min(0).default(0) }),
-  create({ delay }, out) {
+  attributes: z.object({ delay: z.number().int().default(0) }),
+  create(attributes, out) {
+    let { delay } = attributes;
     let timer: NodeJS.Timeout | undefined;
+    const wait = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timer = undefined;
+        out.end();
+      }, delay);
+    };
     return {
       write: (chunk) => out.push(chunk),
-      end() {
-        timer = setTimeout(() => {
-          timer = undefined;
-          out.end();
-        }, delay);
+      end: wait,
+      restart(next) {
+        ({ delay } = next);
+        if (timer) wait();
       },
       flush() {
         if (!timer) return;

@@ -1,27 +1,42 @@
 /**
- * timeout: no data gets through, and the connection is closed `timeout` ms after the toxic took
- * hold of it; with 0 it stays open. Held data is delivered if the toxic is removed in time — the
- * "data will be delayed until the toxic is removed" of Toxiproxy's documentation (Toxiproxy's
- * code drops it instead).
+ * timeout: no data gets through — it is dropped, as in Toxiproxy's code (its documentation says
+ * "delayed until the toxic is removed"; 2.12.0 drops it) — and the connection is closed once no
+ * chunk has arrived for `timeout` ms: every chunk, and every restart (update, or a toxic added
+ * after it), starts the countdown again. With 0 (or less) it never closes on its own. The end of
+ * the stream closes the connection at once, and so does removing the toxic, from every
+ * connection of its direction, even those its toxicity spared.
  */
 import { z } from 'zod';
 import { defineToxic } from './toxic.js';
 
 export const timeout = defineToxic({
-  attributes: z.object({ timeout: z.number().int().min(0).default(0) }),
-  create({ timeout }, out) {
-    const held: Buffer[] = [];
-    let endHeld = false;
-    const timer = timeout > 0 ? setTimeout(() => out.close(), timeout) : undefined;
+  attributes: z.object({ timeout: z.number().int().default(0) }),
+  create(attributes, out) {
+    let ms = attributes.timeout;
+    let timer: NodeJS.Timeout | undefined;
+    let over = false;
+    const close = (): void => {
+      clearTimeout(timer);
+      over = true;
+      out.end();
+    };
+    const countdown = (): void => {
+      clearTimeout(timer);
+      timer = ms > 0 ? setTimeout(close, ms) : undefined;
+    };
+    countdown();
     return {
-      write: (chunk) => void held.push(chunk),
-      end: () => void (endHeld = true),
-      flush() {
-        clearTimeout(timer);
-        for (const chunk of held.splice(0)) out.push(chunk);
-        if (endHeld) out.end();
-        endHeld = false;
+      write(chunk) {
+        out.drop(chunk);
+        if (!over) countdown();
       },
+      end: close,
+      restart(next) {
+        ms = next.timeout;
+        if (!over) countdown();
+      },
+      flush: () => clearTimeout(timer),
     };
   },
+  cleanup: (out) => out.end(),
 });
