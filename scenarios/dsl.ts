@@ -6,7 +6,7 @@
  */
 import type { PartitionScope, ProviderMode } from '../cli/faults/controller.js';
 import type { Stream, ToxicType } from '../cli/faults/types.js';
-import type { MemberAction } from '../cli/runtime/native/member.js';
+import type { MemberAction } from '../cli/runtime/common/index.js';
 
 /** A duration as people write it: '250ms', '10s', '1m'. */
 export type Duration = string;

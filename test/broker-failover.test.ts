@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Journal } from '../cli/experiment/runner.js';
-import { toolsKafka } from '../cli/runtime/kafka-admin.js';
+import { toolsKafka } from '../cli/runtime/common/index.js';
 import { defaultStackOptions, startStack, stopStack, type Stack } from '../cli/runtime/index.js';
 import { runCli } from './support/lab.js';
 import { labPorts } from './support/ports.js';

@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { toolsKafka } from '../cli/runtime/kafka-admin.js';
+import { toolsKafka } from '../cli/runtime/common/index.js';
 import type { RecordJson } from '../cli/watch/record-json.js';
 import { EVENT_TYPES } from '../services/events/index.js';
 import { cliPath, eventually, lab, runCli } from './support/lab.js';

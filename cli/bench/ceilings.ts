@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createEvent, encodeEvent } from '../../services/events/index.js';
 import { createProducer } from '../../services/kit/kafka.js';
-import { toolsKafka } from '../runtime/kafka-admin.js';
+import { toolsKafka } from '../runtime/common/index.js';
 import type { StackPlan } from '../runtime/stack-spec.js';
 
 const SCHEMA = 'bench_ceiling';

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Action } from '../../scenarios/dsl.js';
 import { createFaultController, type FaultController } from '../faults/controller.js';
 import { LabError } from '../lib/errors.js';
-import { toolsKafka } from '../runtime/kafka-admin.js';
+import { toolsKafka } from '../runtime/common/index.js';
 import type { Stack } from '../runtime/stack.js';
 
 /** A fault's identity: the thing it breaks. Undoing it closes the window with the same key. */

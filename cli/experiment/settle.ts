@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import { ALL_CONSUMER_GROUPS } from '../../services/kit/groups.js';
-import { toolsKafka } from '../runtime/kafka-admin.js';
+import { toolsKafka } from '../runtime/common/index.js';
 import type { StackPlan } from '../runtime/stack-spec.js';
 import { countOrdersByState, outboxBacklog } from '../verify/gather.js';
 import { readGroupLag } from '../watch/consumer-lag.js';

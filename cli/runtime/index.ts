@@ -5,6 +5,7 @@ import { LabError, StackNotRunningError, UsageError } from '../lib/errors.js';
 import { labHome } from '../lib/paths.js';
 import { downCompose, findComposeStack, upCompose, type ComposeStack } from './compose/compose-stack.js';
 import { downNative, findNativeStack, upNative, type NativeStack, type UpProgress } from './native/native-stack.js';
+import { composeV2 } from './compose/docker-engine.js';
 import { dockerEngine } from './native/prerequisites.js';
 import { AlreadyUpError, type RuntimeName, type Stack } from './stack.js';
 import type { StackOptions } from './stack-spec.js';
@@ -12,15 +13,22 @@ import type { StackOptions } from './stack-spec.js';
 export type RuntimeChoice = RuntimeName | 'auto';
 export const RUNTIME_CHOICES: readonly RuntimeChoice[] = ['auto', 'native', 'compose'];
 
-/** `auto` means compose when a Docker engine answers, native otherwise. */
-export async function chooseRuntime(choice: RuntimeChoice): Promise<RuntimeName> {
+/**
+ * `auto` means compose when a Docker engine and Compose v2 both answer, native otherwise; the
+ * reason says why auto chose as it did (undefined when the runtime was asked for).
+ */
+export async function chooseRuntime(choice: RuntimeChoice): Promise<{ runtime: RuntimeName; reason?: string }> {
   if (!RUNTIME_CHOICES.includes(choice)) throw new UsageError(`--runtime ${choice}: use auto, native or compose`);
-  if (choice === 'native') return 'native';
+  if (choice === 'native') return { runtime: 'native' };
   const engine = await dockerEngine();
-  if (choice === 'compose' && !engine.answers) {
-    throw new LabError(`--runtime compose needs a Docker engine, and ${engine.detail}`, { hint: 'start Docker, or use `--runtime native`' });
+  if (choice === 'compose') {
+    if (!engine.answers) throw new LabError(`--runtime compose needs a Docker engine, and ${engine.detail}`, { hint: 'start Docker, or use `--runtime native`' });
+    return { runtime: 'compose' };
   }
-  return engine.answers ? 'compose' : 'native';
+  if (!engine.answers) return { runtime: 'native', reason: `${engine.detail}` };
+  const compose = await composeV2();
+  if (!compose.ok) return { runtime: 'native', reason: `a Docker engine answers, but ${compose.detail} (\`--runtime compose\` once it is installed)` };
+  return { runtime: 'compose', reason: `a Docker engine and Compose ${compose.detail} answer (\`--runtime native\` runs without Docker)` };
 }
 
 /** The lab running from this folder, if any: a live native supervisor, or a recorded compose lab. */

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { ALL_TOPICS, TOPIC_PARTITIONS } from '../../services/events/index.js';
 import { callEnvName, SERVICE_ENV } from '../../services/kit/env.js';
 import { UsageError } from '../lib/errors.js';
-import type { MemberKind } from './native/member.js';
+import type { MemberKind } from './common/index.js';
 
 export type Dependency = 'kafka' | 'postgres';
 
@@ -52,6 +52,33 @@ export const DATABASE = { name: 'pizzalab', adminUser: 'postgres', adminPassword
 
 export const KAFKA_VERSION = '3.9.1';
 
+/**
+ * The monitoring tools the compose runtime runs beside the lab (its `monitoring` profile). The
+ * lab's health never waits for them; the native runtime has `pizza-lab dashboard` instead.
+ */
+export const MONITORING_TOOLS = ['prometheus', 'grafana', 'kafka-ui', 'pgadmin', 'node-exporter', 'cadvisor', 'postgres-exporter', 'kafka-exporter'] as const;
+export type MonitoringTool = (typeof MONITORING_TOOLS)[number];
+
+/** Host ports of the monitoring tools that publish one (all on 127.0.0.1). */
+export interface ToolPorts {
+  grafana: number;
+  kafkaUi: number;
+  prometheus: number;
+  pgadmin: number;
+  cadvisor: number;
+}
+
+export const DEFAULT_TOOL_PORTS: ToolPorts = { grafana: 3000, kafkaUi: 8080, prometheus: 9090, pgadmin: 8081, cadvisor: 8083 };
+
+/** Which tool publishes which port, and the `up` flag that moves it. */
+export const TOOL_PORTS: readonly { tool: MonitoringTool; key: keyof ToolPorts; flag: string }[] = [
+  { tool: 'grafana', key: 'grafana', flag: '--grafana-port' },
+  { tool: 'kafka-ui', key: 'kafkaUi', flag: '--kafka-ui-port' },
+  { tool: 'prometheus', key: 'prometheus', flag: '--prometheus-port' },
+  { tool: 'pgadmin', key: 'pgadmin', flag: '--pgadmin-port' },
+  { tool: 'cadvisor', key: 'cadvisor', flag: '--cadvisor-port' },
+];
+
 export interface StackOptions {
   ports: PublicPorts;
   portBase: number;
@@ -65,6 +92,9 @@ export interface StackOptions {
   postgresUrl?: string;
   /** An existing Kafka to use instead of starting brokers (`up --kafka HOST:PORT[,HOST:PORT…]`). */
   kafkaBootstrap?: string;
+  /** The monitoring tools to run (compose runtime); none with `up --no-monitoring`. */
+  monitoring: readonly MonitoringTool[];
+  toolPorts: ToolPorts;
 }
 
 export function defaultStackOptions(overrides: Partial<StackOptions> = {}): StackOptions {
@@ -77,7 +107,19 @@ export function defaultStackOptions(overrides: Partial<StackOptions> = {}): Stac
     logLevel: overrides.logLevel ?? 'info',
     ...(overrides.postgresUrl ? { postgresUrl: overrides.postgresUrl } : {}),
     ...(overrides.kafkaBootstrap ? { kafkaBootstrap: overrides.kafkaBootstrap } : {}),
+    monitoring: overrides.monitoring ?? MONITORING_TOOLS,
+    toolPorts: { ...DEFAULT_TOOL_PORTS, ...overrides.toolPorts },
   };
+}
+
+/** Parses `--monitoring prometheus,grafana` (or repeated flags); every tool when none is named. */
+export function parseMonitoring(values: readonly string[] | boolean | undefined): MonitoringTool[] {
+  if (values === false) return [];
+  if (values === true || values === undefined) return [...MONITORING_TOOLS];
+  const tools = values.flatMap((v) => v.split(',')).map((t) => t.trim()).filter((t) => t.length > 0);
+  const unknown = tools.find((t) => !(MONITORING_TOOLS as readonly string[]).includes(t));
+  if (unknown !== undefined) throw new UsageError(`--monitoring: unknown tool "${unknown}"`, { hint: `tools: ${MONITORING_TOOLS.join(', ')}` });
+  return tools.length === 0 ? [...MONITORING_TOOLS] : MONITORING_TOOLS.filter((t) => tools.includes(t));
 }
 
 /** The brokers `--kafka` names, checked; undefined when the lab runs its own. */

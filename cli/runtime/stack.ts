@@ -3,7 +3,7 @@
  * implements it with its supervisor; the compose runtime with Docker.
  */
 import { LabError } from '../lib/errors.js';
-import type { MemberAction, MemberStatus } from './native/member.js';
+import type { MemberAction, MemberStatus } from './common/index.js';
 import type { StackPlan } from './stack-spec.js';
 
 export type RuntimeName = 'native' | 'compose';

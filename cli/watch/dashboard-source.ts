@@ -7,7 +7,7 @@
 import type { Admin } from 'kafkajs';
 import { createFaultController } from '../faults/controller.js';
 import { messageOf } from '../lib/errors.js';
-import { toolsKafka } from '../runtime/kafka-admin.js';
+import { toolsKafka } from '../runtime/common/index.js';
 import type { Stack } from '../runtime/stack.js';
 import { readGroupLag, type GroupLag } from './consumer-lag.js';
 import { DASHBOARD_METRICS, ORDER_ROUTE, type DashboardSample, type InstanceScrape } from './metrics-dashboard.js';

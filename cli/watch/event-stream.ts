@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, KafkaMessage } from 'kafkajs';
 import { ALL_TOPICS, decodeEvent, headersOf, type Decoded, type SagaEvent } from '../../services/events/index.js';
-import { toolsKafka } from '../runtime/kafka-admin.js';
+import { toolsKafka } from '../runtime/common/index.js';
 
 export type StartFrom = { kind: 'beginning' } | { kind: 'latest' } | { kind: 'time'; at: number };
 

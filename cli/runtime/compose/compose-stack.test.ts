@@ -4,7 +4,7 @@
  * on the right endpoint, logs demultiplexed, engine failures as one-line errors — and `up` and
  * `down` driving a fake `docker` CLI that records what it was asked to do.
  */
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { constants, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,10 +16,10 @@ import { LabError, StackNotRunningError } from '../../lib/errors.js';
 import { projectRoot } from '../../lib/paths.js';
 import { findStack, stopStack } from '../index.js';
 import type { UpProgress } from '../native/native-stack.js';
-import { defaultStackOptions, planStack, type StackOptions } from '../stack-spec.js';
-import { composeFiles } from './compose-file.js';
+import { defaultStackOptions, planStack, type StackOptions, type StackPlan } from '../stack-spec.js';
+import { buildBaseImages, composeFiles, IMAGES, serviceImage } from './compose-file.js';
 import { readComposeRecord, recordComposeLab } from './compose-home.js';
-import { ComposeStack, findComposeStack, upCompose } from './compose-stack.js';
+import { ComposeStack, downCompose, findComposeStack, upCompose } from './compose-stack.js';
 
 // ---------------------------------------------------------------------------------------------
 // A fake Docker Engine: just the endpoints the runtime uses, with the engine's answers and
@@ -44,6 +44,8 @@ interface FakeContainer {
   warmup?: number;
   /** Exits with this code as soon as it is started. */
   crashOnStart?: number;
+  /** What its last health check printed. */
+  healthOutput?: string;
   configFile?: string;
 }
 
@@ -58,6 +60,8 @@ const frame = (stream: 1 | 2, text: string) => {
 class FakeEngine {
   calls: string[] = [];
   containers: FakeContainer[] = [];
+  /** Images the engine has (every image the lab names, unless a test removes one). */
+  images = new Set<string>([...Object.values(IMAGES), serviceImage(), ...buildBaseImages()]);
   /** Answers the next call whose "METHOD path" matches with this error. */
   failures: { match: RegExp; status: number; message: string }[] = [];
   private followers = new Map<string, ServerResponse[]>();
@@ -149,6 +153,18 @@ class FakeEngine {
       return this.send(res, 200, list);
     }
 
+    // What `docker compose down` does to the engine, asked by the fake docker CLI below.
+    if (req.method === 'POST' && path === '/fake/down') {
+      this.containers = [];
+      return this.send(res, 204);
+    }
+
+    const image = /^\/images\/(.+)\/json$/.exec(path);
+    if (req.method === 'GET' && image) {
+      const name = decodeURIComponent(image[1]!);
+      return this.images.has(name) ? this.send(res, 200, { Id: `sha256:${name}`, RepoTags: [name] }) : this.send(res, 404, { message: `No such image: ${name}` });
+    }
+
     const match = /^\/containers\/([^/]+)\/(json|logs|start|stop|restart|kill|pause|unpause)$/.exec(path);
     const c = match ? this.containers.find((x) => x.id === match[1]) : undefined;
     if (!match) return this.send(res, 404, { message: 'page not found' });
@@ -175,7 +191,7 @@ class FakeEngine {
           Error: '',
           StartedAt: '2025-11-25T18:00:00.000000000Z',
           FinishedAt: '0001-01-01T00:00:00Z',
-          ...(health ? { Health: { Status: health, FailingStreak: 0, Log: [] } } : {}),
+          ...(health ? { Health: { Status: health, FailingStreak: 0, Log: c.healthOutput ? [{ ExitCode: 1, Output: `${c.healthOutput}\n` }] : [] } } : {}),
         },
         Config: { Tty: false, Labels: this.labels(c) },
       });
@@ -241,7 +257,7 @@ let nextBase = 21_000 + Math.floor(Math.random() * 5000);
 /** Options on ports nobody uses (the runtime checks the public ones before a first start). */
 const labOptions = (overrides: Partial<StackOptions> = {}): StackOptions => {
   const base = (nextBase += 100);
-  return defaultStackOptions({ ports: { gateway: base, kafka: base + 1, postgres: base + 2, faultApi: base + 3 }, portBase: base + 10, ...overrides });
+  return defaultStackOptions({ ports: { gateway: base, kafka: base + 1, postgres: base + 2, faultApi: base + 3 }, portBase: base + 10, monitoring: [], ...overrides });
 };
 
 beforeAll(async () => {
@@ -270,7 +286,7 @@ async function labOn(options: StackOptions, project = 'pizza-lab') {
 /**
  * Every member as a healthy container, laid out as the generated compose file lays them out: one
  * service per member, named after it (the fault proxy is `toxiproxy`), labelled with the member;
- * plus tools and the one-shot topic creation, which are not members.
+ * plus a tool, which is not a member.
  */
 function healthyLab(options: StackOptions, extra: Partial<FakeContainer> = {}) {
   const plan = planStack(options);
@@ -280,7 +296,6 @@ function healthyLab(options: StackOptions, extra: Partial<FakeContainer> = {}) {
     const service = member === 'fault-proxy' ? 'toxiproxy' : member;
     byName.set(member, engine.add({ service, member, health: member === 'fault-proxy' ? undefined : 'healthy', ...extra }));
   }
-  engine.add({ service: 'kafka-init', status: 'exited', exitCode: 0, ...extra });
   engine.add({ service: 'grafana', health: 'healthy', ...extra });
   return byName;
 }
@@ -475,7 +490,7 @@ describe('logs', () => {
     const error = await stack.logs('kafak', collect().stream).catch((e: LabError) => e);
     expect(error).toBeInstanceOf(LabError);
     expect((error as LabError).message).toBe('no member named "kafak"');
-    expect((error as LabError).hint).toBe('members: postgres, kafka, fault-proxy, frontend, payment-provider, order, payment, notification, dlq, gateway, kafka-init, grafana');
+    expect((error as LabError).hint).toBe('members: postgres, kafka, fault-proxy, frontend, payment-provider, order, payment, notification, dlq, gateway, grafana');
   });
 });
 
@@ -506,7 +521,8 @@ describe('engine failures', () => {
 // ---------------------------------------------------------------------------------------------
 // `up` and `down` through a fake docker CLI that records its arguments.
 
-async function fakeDocker(script: { up?: string; down?: string; compose?: 'missing' }): Promise<{ command: string; calls: () => Promise<string[]> }> {
+async function fakeDocker(script: { up?: string; down?: string; pull?: string; compose?: 'missing' }): Promise<{ command: string; log: string; calls: () => Promise<string[]> }> {
+  const removeAll = `curl -s --unix-socket '${engine.socketPath}' -X POST http://engine/fake/down`;
   const bin = await mkdtemp(join(dir, 'bin-'));
   const log = join(bin, 'calls.log');
   const command = join(bin, 'docker');
@@ -520,12 +536,14 @@ case "$*" in
   compose*" up "*)
     ${script.up ?? 'echo " Container pizza-lab-postgres-1  Started" >&2; echo " Container pizza-lab-order-1  Healthy" >&2'} ;;
   compose*" down"*)
-    ${script.down ?? 'echo " Container pizza-lab-order-1  Removed" >&2'} ;;
+    ${script.down ?? `echo " Container pizza-lab-order-1  Removed" >&2; ${removeAll}`} ;;
+  compose*" pull "*)
+    ${script.pull ?? 'echo " Image x Error Get https://registry-1.docker.io/v2/: dial tcp: lookup registry-1.docker.io: no such host" >&2'} ;;
 esac
 `,
   );
   await chmod(command, 0o755);
-  return { command, calls: async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean) };
+  return { command, log, calls: async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').filter(Boolean) };
 }
 
 describe('up and down', () => {
@@ -537,12 +555,20 @@ describe('up and down', () => {
     const cli = await fakeDocker({});
     const events: UpProgress[] = [];
 
-    const stack = await upCompose(options, { home, docker, socketPath: engine.socketPath, dockerCommand: cli.command, onProgress: (e) => events.push(e) });
-    expect(await cli.calls()).toEqual(['compose version --short', `compose -p pizza-lab -f ${file} up -d --wait --build --remove-orphans`]);
+    const setup = (plan: StackPlan) => appendFile(cli.log, `setup ${plan.topics.names.join(',')}\n`);
+
+    const stack = await upCompose(options, { home, docker, socketPath: engine.socketPath, dockerCommand: cli.command, onProgress: (e) => events.push(e), setup });
+    // The infrastructure first, then the roles and topics (as natively), then the services, built.
+    expect(await cli.calls()).toEqual([
+      'compose version --short',
+      `compose -p pizza-lab -f ${file} up -d --wait postgres kafka toxiproxy`,
+      `setup ${stack.plan.topics.names.join(',')}`,
+      `compose -p pizza-lab -f ${file} up -d --wait --build ${stack.plan.instances.map((i) => i.member).join(' ')}`,
+    ]);
     // The files compose was given are the ones generated for this plan.
     expect(await readFile(file, 'utf8')).toBe(composeFiles(stack.plan, { baseDir: dirname(file), root: projectRoot })['docker-compose.yml']);
     expect(await readFile(file, 'utf8')).toContain(`127.0.0.1:${options.ports.gateway}:${options.ports.gateway}`);
-    expect(events.filter((e) => e.type === 'note').map((e) => (e as { message: string }).message)).toEqual(['Container pizza-lab-postgres-1  Started', 'Container pizza-lab-order-1  Healthy']);
+    expect(events.filter((e) => e.type === 'note').map((e) => (e as { message: string }).message)).toContain('Container pizza-lab-order-1  Healthy');
     const members = events.flatMap((e) => (e.type === 'member' ? [e.member] : []));
     expect(members.map((m) => m.name)).toEqual(['postgres', 'kafka', 'fault-proxy', ...stack.plan.instances.map((i) => i.member)]);
     expect(members.every((m) => m.state === 'running' && m.healthy)).toBe(true);
@@ -556,7 +582,7 @@ describe('up and down', () => {
     vi.stubEnv('PATH', `${dirname(cli.command)}:${process.env.PATH}`);
     const said: string[] = [];
     expect(await stopStack({ home, volumes: true, onProgress: (m) => said.push(m) })).toEqual({ wasRunning: true });
-    expect((await cli.calls()).at(-1)).toBe(`compose -p pizza-lab -f ${file} down --remove-orphans -v`);
+    expect((await cli.calls()).at(-1)).toBe(`compose -p pizza-lab -f ${file} --profile monitoring down --remove-orphans -v`);
     expect(said).toContain('Container pizza-lab-order-1  Removed');
     expect(readComposeRecord(home)).toBeUndefined();
     expect(findStack(home)).toBeUndefined();
@@ -580,7 +606,7 @@ describe('up and down', () => {
     const error = (await up.catch((e: unknown) => e)) as LabError;
     expect(error).toBeInstanceOf(LabError);
     expect(error).toMatchObject({ message: 'interrupted', exitCode: 130 });
-    expect((await cli.calls()).at(-1)).toMatch(/^compose -p pizza-lab -f \S+ down --remove-orphans$/);
+    expect((await cli.calls()).at(-1)).toMatch(/^compose -p pizza-lab -f \S+ --profile monitoring down --remove-orphans$/);
     expect(readComposeRecord(home)).toBeUndefined();
   });
 
@@ -591,12 +617,24 @@ describe('up and down', () => {
     const payment = healthyLab(options, { configFile: file }).get('payment')!;
     payment.health = 'unhealthy';
     payment.log = [[2, 'Error: connect ECONNREFUSED 127.0.0.1:5432\n']];
-    const cli = await fakeDocker({ up: `echo "dependency failed to start: container pizza-lab-payment-1 is unhealthy" >&2; exit 1` });
-    const error = (await upCompose(options, { home, docker, socketPath: engine.socketPath, dockerCommand: cli.command }).catch((e: unknown) => e)) as LabError;
-    expect(error.message).toBe('payment failed to start: health check failing');
-    expect(error.hint).toBe('everything already started was stopped');
+    payment.healthOutput = 'pg: connection refused';
+    const cli = await fakeDocker({ up: `case "$*" in *payment*) echo "dependency failed to start: container pizza-lab-payment-1 is unhealthy" >&2; exit 1;; esac` });
+    const error = (await upCompose(options, { home, docker, socketPath: engine.socketPath, dockerCommand: cli.command, setup: async () => {} }).catch((e: unknown) => e)) as LabError;
+    expect(error.message).toBe('payment failed to start: health check failing: pg: connection refused');
+    expect(error.hint).toBe('see `pizza-lab logs payment` (everything already started was stopped)');
     expect(error.details).toEqual({ member: 'payment', lastLogLines: ['Error: connect ECONNREFUSED 127.0.0.1:5432'] });
-    expect((await cli.calls()).at(-1)).toBe(`compose -p pizza-lab -f ${file} down --remove-orphans`);
+    expect((await cli.calls()).at(-1)).toBe(`compose -p pizza-lab -f ${file} --profile monitoring down --remove-orphans`);
+  });
+
+  it('down that leaves a container behind says so, and keeps the lab recorded for another try', async () => {
+    const options = labOptions();
+    const { home } = await labOn(options);
+    healthyLab(options);
+    const cli = await fakeDocker({ down: 'echo " Network pizza-lab_default Resource is still in use" >&2' });
+    const error = (await downCompose(home, { docker, dockerCommand: cli.command }).catch((e: unknown) => e)) as LabError;
+    expect(error.message).toMatch(/^docker compose down did not take the lab down — 11 containers left \(pizza-lab-postgres-1, /);
+    expect(error.hint).toBe('is Docker running? then run `pizza-lab down` again');
+    expect(readComposeRecord(home)).toBeDefined();
   });
 
   it('refuses to take over a compose lab started from another folder', async () => {
@@ -614,7 +652,36 @@ describe('up and down', () => {
     const home = await mkdtemp(join(dir, 'home-'));
     const cli = await fakeDocker({ compose: 'missing' });
     const error = (await upCompose(labOptions(), { home, docker, socketPath: engine.socketPath, dockerCommand: cli.command }).catch((e: unknown) => e)) as LabError;
-    expect(`${error.message} — ${error.hint}`).toBe('Docker Compose v2 is missing — install the docker-compose-plugin package, or use --runtime native');
+    expect(`${error.message} — ${error.hint}`).toBe("Docker Compose v2 is missing — install Docker Compose v2 (Docker's docker-compose-plugin package, or build it from its Go module: docs/compose.md#compose-v2), or use --runtime native");
+  });
+
+  it('an image that is neither on the engine nor pullable is a one-line error naming it, and nothing starts', async () => {
+    const options = labOptions();
+    const home = await mkdtemp(join(dir, 'home-'));
+    engine.images.delete(IMAGES.kafka);
+    const cli = await fakeDocker({});
+    const error = (await upCompose(options, { home, docker, socketPath: engine.socketPath, dockerCommand: cli.command, setup: async () => {} }).catch((e: unknown) => e)) as LabError;
+    expect(`${error.message} — ${error.hint}`).toBe(
+      'image apache/kafka:3.9.1 is not on this Docker engine and could not be pulled (Image x Error Get https://registry-1.docker.io/v2/: dial tcp: lookup registry-1.docker.io: no such host) — pull it where a registry answers (or `docker load` it), or use --runtime native',
+    );
+    const calls = await cli.calls();
+    expect(calls.at(-1)).toMatch(/ pull --ignore-pull-failures kafka$/);
+    expect(calls.some((c) => / up /.test(c))).toBe(false);
+    expect(readComposeRecord(home)).toBeUndefined();
+  });
+
+  it('monitoring tools start after the lab, unwaited; one whose image cannot be had is left out with a warning', async () => {
+    const options = labOptions({ monitoring: ['prometheus', 'grafana'] });
+    const home = await mkdtemp(join(dir, 'home-'));
+    const file = join(home, 'compose', 'docker-compose.yml');
+    healthyLab(options, { configFile: file });
+    engine.images.delete(IMAGES.grafana);
+    const cli = await fakeDocker({});
+    const events: UpProgress[] = [];
+    await upCompose(options, { home, docker, socketPath: engine.socketPath, dockerCommand: cli.command, onProgress: (e) => events.push(e), setup: async () => {} });
+    const calls = await cli.calls();
+    expect(calls.slice(-2)).toEqual([`compose -p pizza-lab -f ${file} pull --ignore-pull-failures grafana`, `compose -p pizza-lab -f ${file} --profile monitoring up -d --no-deps prometheus`]);
+    expect(events.filter((e) => e.type === 'warning').map((e) => (e as { message: string }).message)).toEqual(['monitoring: grafana left out — its image grafana/grafana:12.1.1 is not on this engine and could not be pulled']);
   });
 });
 

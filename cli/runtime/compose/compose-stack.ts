@@ -5,21 +5,23 @@
  * from the engine's stream. Later commands find the lab through `.pizza-lab/compose.json`.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { constants } from 'node:os';
 import { Readable, Writable } from 'node:stream';
 import type Docker from 'dockerode';
-import { LabError, StackNotRunningError, TimeoutError } from '../../lib/errors.js';
+import { LabError, messageOf, StackNotRunningError, TimeoutError } from '../../lib/errors.js';
+import { projectRoot } from '../../lib/paths.js';
+import { bootstrapDatabase, ensureTopics, signalName, type MemberAction, type MemberStatus } from '../common/index.js';
 import { homePaths, readOptions } from '../native/home.js';
-import { signalName, type MemberAction, type MemberStatus } from '../native/member.js';
 import type { UpProgress } from '../native/native-stack.js';
 import { checkPorts, requireChecks } from '../native/prerequisites.js';
 import type { LogOptions, Stack, StackStatus } from '../stack.js';
-import { plannedMembers, planStack, portsOf, type PlannedMember, type StackOptions, type StackPlan } from '../stack-spec.js';
-import { COMPOSE_PROJECT, writeComposeFiles } from './compose-file.js';
+import { plannedMembers, planStack, type PlannedMember, type StackOptions, type StackPlan } from '../stack-spec.js';
+import { buildBaseImages, checkPortClashes, COMPOSE_PROJECT, composeImages, composePhases, MONITORING_PROFILE, publishedPorts, writeComposeFiles } from './compose-file.js';
 import { composePaths, forgetComposeLab, readComposeRecord, recordComposeLab, type ComposeRecord } from './compose-home.js';
-import { LABELS, memberNameOf, memberStatusOf } from './compose-members.js';
-import { connectEngine, contextSocket, engineError, requireComposeV2, runCompose } from './docker-engine.js';
+import { LABELS, memberNameOf, memberOfService, memberStatusOf } from './compose-members.js';
+import { connectEngine, contextSocket, engineError, requireComposeV2, runCompose, type ComposeRun } from './docker-engine.js';
 
 export interface ComposeStackOptions {
   /** The engine to talk to (tests point it at a socket of their own). */
@@ -276,21 +278,28 @@ export interface ComposeUpOptions extends ComposeStackOptions {
   project?: string;
   /** The engine's socket; asked from the docker CLI's context when absent. */
   socketPath?: string;
+  /** What `up` does between the infrastructure and the services (tests replace it): the roles and schemas, the topics. */
+  setup?: (plan: StackPlan) => Promise<void>;
 }
 
-/** Ports the compose file publishes for the plan, checked before a first start for one-line errors. */
-function publicPorts(plan: StackPlan) {
-  return portsOf(plan).filter((p) => p.flag !== '--port-base');
+/** The setup every `up` does, as natively: each service's role and schema, and the saga's topics, created and led. */
+async function labSetup(plan: StackPlan): Promise<void> {
+  await bootstrapDatabase(plan);
+  await ensureTopics(plan);
 }
 
 /**
- * Starts the compose lab: writes the compose files for the plan into `<home>/compose/`, records
- * the lab, runs `docker compose up -d --wait --build` and resolves when every member is healthy.
+ * Starts the compose lab, in the phases the native supervisor has too: PostgreSQL, Kafka and
+ * Toxiproxy; then, from here, the services' roles and schemas and the saga's topics (the same
+ * code as natively); then the services and the gateway (building their image). It resolves when
+ * they are healthy. The monitoring tools start after, and the lab does not wait for them: a tool
+ * that cannot start is a warning, not a failed `up`.
  */
 export async function upCompose(options: StackOptions, up: ComposeUpOptions): Promise<ComposeStack> {
   const progress = up.onProgress ?? (() => {});
   const project = up.project ?? COMPOSE_PROJECT;
   const plan = planStack(options);
+  checkPortClashes(plan);
   await requireComposeV2(up.dockerCommand);
   const socketPath = up.socketPath ?? (up.docker ? undefined : await contextSocket(up.dockerCommand));
   const docker = up.docker ?? connectEngine(socketPath);
@@ -305,41 +314,152 @@ export async function upCompose(options: StackOptions, up: ComposeUpOptions): Pr
   if (foreign) {
     throw new LabError(`a compose lab from another folder is running (${foreign.Labels[LABELS.workingDir] ?? `project ${project}`})`, { hint: 'run `pizza-lab down` in that folder first, or use --runtime native' });
   }
-  if (!existing.some((c) => c.State === 'running')) requireChecks(await checkPorts(publicPorts(plan)));
+  if (!existing.some((c) => c.State === 'running')) requireChecks(await checkPorts(publishedPorts(plan)));
+
+  const phases = composePhases(plan);
+  const compose = (args: string[], timeoutMs: number) =>
+    runCompose(['-p', project, '-f', composeFile, ...args], { dockerCommand: up.dockerCommand, onLine: (message) => progress({ type: 'note', message }), signal: up.signal, timeoutMs });
+  const lab = composeImages(plan).filter((i) => !i.built && (phases.infrastructure.includes(i.service) || phases.services.includes(i.service)));
+  await pullMissing(docker, [...lab, ...buildBaseImages().map((image) => ({ image }))], compose, { required: true });
 
   const record = await recordComposeLab(up.home, { options, project, composeFile, socketPath });
   const stack = new ComposeStack(up.home, record, plan, { docker, dockerCommand: up.dockerCommand, readyTimeoutMs: up.readyTimeoutMs });
   const started = Date.now();
-  try {
-    const result = await runCompose(['-p', project, '-f', composeFile, 'up', '-d', '--wait', '--build', '--remove-orphans'], {
-      dockerCommand: up.dockerCommand,
-      onLine: (message) => progress({ type: 'note', message }),
-      signal: up.signal,
-      timeoutMs: up.timeoutMs ?? 20 * 60_000,
-    });
+  const deadline = started + (up.timeoutMs ?? 20 * 60_000);
+  const startPhase = async (services: string[], args: string[] = []) => {
+    const result = await compose(['up', '-d', '--wait', ...args, ...services], Math.max(1000, deadline - Date.now()));
     if (result.interrupted) throw new LabError('interrupted', { exitCode: 130 });
     if (result.timedOut) throw new LabError(`the lab was not up after ${Math.round((Date.now() - started) / 1000)} s`, { hint: 'see the compose output above; `pizza-lab down` stops what started' });
     const status = await stack.status().catch(() => undefined);
-    const failed = status?.members.find((m) => m.state !== 'running' || !m.healthy);
+    const names = services.map(memberOfService);
+    const members = status?.members.filter((m) => names.includes(m.name)) ?? [];
+    const failed = firstFailed(members);
     if (result.code !== 0 || failed) throw await startFailure(stack, failed, result.code, result.lines);
-    for (const member of status!.members) progress({ type: 'member', member, elapsedMs: Date.now() - started });
-    return stack;
+    for (const member of members) progress({ type: 'member', member, elapsedMs: Date.now() - started });
+  };
+  try {
+    await startPhase(phases.infrastructure);
+    progress({ type: 'note', message: 'creating the services\' roles and schemas, and the saga\'s topics' });
+    await (up.setup ?? labSetup)(plan);
+    await trustHostCertificates(progress);
+    await startPhase(phases.services, ['--build']);
   } catch (error) {
     // Whatever went wrong, nothing this start began may keep running.
     if (up.signal?.aborted) progress({ type: 'note', message: 'interrupted — stopping what was started' });
     await downCompose(up.home, { docker, dockerCommand: up.dockerCommand }).catch(() => {});
     throw error;
   }
+  await startTools(plan, docker, compose, progress);
+  return stack;
+}
+
+/** The member to blame for a failed start: one that died first, then one failing its health check, then one still starting. */
+function firstFailed(members: readonly MemberStatus[]): MemberStatus | undefined {
+  const rank = (m: MemberStatus) => (m.state === 'running' && m.healthy ? 3 : m.state === 'exited' || m.state === 'failed' || m.state === 'stopped' ? 0 : m.message ? 1 : 2);
+  const ranked = members.filter((m) => rank(m) < 3).sort((a, b) => rank(a) - rank(b));
+  return ranked[0];
+}
+
+type RunComposeIn = (args: string[], timeoutMs: number) => Promise<ComposeRun>;
+
+/**
+ * Pulls the images of `images` that the engine does not have: a compose service's through
+ * compose, the service image's base through the Engine API. For the lab's own members a missing
+ * image is a one-line error naming it; for a tool it is returned (its service), and left out.
+ */
+async function pullMissing(docker: Docker, images: readonly { service?: string; image: string }[], compose: RunComposeIn, options: { required: boolean }): Promise<string[]> {
+  const missing = await missingImages(docker, images);
+  if (missing.length === 0) return [];
+  const said: string[] = [];
+  const services = missing.flatMap((m) => (m.service ? [m.service] : []));
+  if (services.length > 0) {
+    const result = await compose(['pull', '--ignore-pull-failures', ...services], 15 * 60_000);
+    if (result.interrupted) throw new LabError('interrupted', { exitCode: 130 });
+    said.push(...result.lines.filter((l) => /error|denied|not found|no such host/i.test(l)).map((l) => l.trim()));
+  }
+  for (const { image } of missing.filter((m) => !m.service)) {
+    const failure = await pullImage(docker, image);
+    if (failure) said.push(failure);
+  }
+  const still = await missingImages(docker, missing);
+  if (still.length > 0 && options.required) {
+    const names = still.map((m) => m.image).join(', ');
+    const why = said.at(-1);
+    throw new LabError(`image${still.length === 1 ? '' : 's'} ${names} ${still.length === 1 ? 'is' : 'are'} not on this Docker engine and could not be pulled${why ? ` (${why})` : ''}`, {
+      hint: 'pull it where a registry answers (or `docker load` it), or use --runtime native',
+    });
+  }
+  return still.flatMap((m) => (m.service ? [m.service] : []));
+}
+
+/** Pulls one image through the Engine API; resolves with the engine's message when it could not. */
+async function pullImage(docker: Docker, image: string): Promise<string | undefined> {
+  try {
+    const stream = await docker.pull(image);
+    return await new Promise((resolve) => docker.modem.followProgress(stream, (error: Error | null) => resolve(error ? messageOf(error) : undefined)));
+  } catch (error) {
+    return engineError(error, `pull ${image}`).message;
+  }
+}
+
+/** The images of `images` that the engine does not have. */
+async function missingImages<T extends { image: string }>(docker: Docker, images: readonly T[]): Promise<T[]> {
+  const present = await Promise.all(
+    images.map(async (i) => {
+      try {
+        await docker.getImage(i.image).inspect();
+        return true;
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) return false;
+        throw engineError(error, `look for the image ${i.image}`);
+      }
+    }),
+  );
+  return images.filter((_, n) => !present[n]);
+}
+
+/** Starts the chosen monitoring tools without waiting for them; what cannot start is said, and skipped. */
+async function startTools(plan: StackPlan, docker: Docker, compose: RunComposeIn, progress: (event: UpProgress) => void): Promise<void> {
+  const chosen = plan.options.monitoring.map((tool) => composePhases(plan).tools[tool]);
+  if (chosen.length === 0) return;
+  const images = composeImages(plan).filter((i) => chosen.includes(i.service));
+  const unavailable = await pullMissing(docker, images, compose, { required: false });
+  for (const service of unavailable) progress({ type: 'warning', message: `monitoring: ${service} left out — its image ${images.find((i) => i.service === service)!.image} is not on this engine and could not be pulled` });
+  const starting = chosen.filter((s) => !unavailable.includes(s));
+  if (starting.length === 0) return;
+  const result = await compose(['--profile', MONITORING_PROFILE, 'up', '-d', '--no-deps', ...starting], 5 * 60_000);
+  if (result.code !== 0) progress({ type: 'warning', message: `monitoring: not every tool started (${result.lines.at(-1) ?? `exit code ${result.code}`}) — the lab runs without it; \`pizza-lab status\` shows the lab` });
+  else progress({ type: 'note', message: `monitoring: ${starting.join(', ')} starting (the lab does not wait for them)` });
+}
+
+/**
+ * The service image's build fetches npm packages. Behind a TLS-intercepting proxy it must trust
+ * the proxy's CA, as Node on this machine does: the certificates NODE_EXTRA_CA_CERTS names are
+ * copied into compose/ca-certificates/, which the Dockerfile trusts while building (only then).
+ */
+async function trustHostCertificates(progress: (event: UpProgress) => void): Promise<void> {
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  if (!extra || !existsSync(extra)) return;
+  const target = join(projectRoot, 'compose', 'ca-certificates', 'node-extra-ca-certs.crt');
+  try {
+    const wanted = await readFile(extra);
+    const current = await readFile(target).catch(() => undefined);
+    if (!current?.equals(wanted)) await writeFile(target, wanted);
+  } catch (error) {
+    progress({ type: 'warning', message: `could not copy NODE_EXTRA_CA_CERTS into ${target} (${messageOf(error)}): the image build will not trust those certificates` });
+  }
 }
 
 async function startFailure(stack: ComposeStack, failed: MemberStatus | undefined, code: number | null, lines: string[]): Promise<LabError> {
+  const engineSaid = lines.filter((l) => /^Error response from daemon|^Error /.test(l.trim())).at(-1)?.trim();
   if (!failed) {
-    return new LabError(`docker compose up failed (exit code ${code}): ${lines.at(-1) ?? 'no output'}`, { hint: 'everything already started was stopped', details: { lastLogLines: lines.slice(-10) } });
+    return new LabError(`docker compose up failed (exit code ${code}): ${engineSaid ?? lines.at(-1) ?? 'no output'}`, { hint: 'everything already started was stopped', details: { lastLogLines: lines.slice(-10) } });
   }
   const log = new Collector();
   await stack.logs(failed.name, log, { lines: 20 }).catch(() => {});
-  return new LabError(`${failed.name} failed to start: ${failed.message ?? (failed.state === 'running' ? 'unhealthy' : failed.state)}`, {
-    hint: 'everything already started was stopped',
+  const why = failed.message ?? (failed.state === 'running' ? 'unhealthy' : failed.state);
+  return new LabError(`${failed.name} failed to start: ${why}`, {
+    hint: `see \`pizza-lab logs ${failed.name}\` (everything already started was stopped)`,
     details: { member: failed.name, lastLogLines: log.lines() },
   });
 }
@@ -376,12 +496,31 @@ export async function downCompose(home: string, options: { volumes?: boolean; on
     return { wasRunning: false };
   }
   await requireComposeV2(options.dockerCommand);
+  // Volumes an image declares (apache/kafka has three) are made anew, unnamed, for each container:
+  // `compose down` keeps them unless told -v, so they are removed here, the lab's data volumes kept.
+  const anonymous = await anonymousVolumes(docker, containers);
   say(options.volumes ? 'removing every container and the data volumes' : 'removing every container');
   const file = existsSync(record.composeFile) ? ['-f', record.composeFile] : [];
-  const result = await runCompose(['-p', record.project, ...file, 'down', '--remove-orphans', ...(options.volumes ? ['-v'] : [])], { dockerCommand: options.dockerCommand, onLine: say, timeoutMs: 5 * 60_000 });
-  if (result.code !== 0) {
-    throw new LabError(`docker compose down failed (exit code ${result.code}): ${result.lines.at(-1) ?? 'no output'}`, { hint: 'is Docker running? then run `pizza-lab down` again' });
+  // The monitoring profile named, or compose would leave its tools running.
+  const args = ['-p', record.project, ...file, '--profile', MONITORING_PROFILE, 'down', '--remove-orphans', ...(options.volumes ? ['-v'] : [])];
+  const result = await runCompose(args, { dockerCommand: options.dockerCommand, onLine: say, timeoutMs: 5 * 60_000 });
+  const left = result.code === 0 ? await projectContainers(docker, record.project) : [];
+  if (result.code !== 0 || left.length > 0) {
+    const why = left.length > 0 ? `${left.length} container${left.length === 1 ? '' : 's'} left (${left.map((c) => c.Names[0]?.replace(/^\//, '')).join(', ')})` : `exit code ${result.code}: ${result.lines.at(-1) ?? 'no output'}`;
+    throw new LabError(`docker compose down did not take the lab down — ${why}`, { hint: 'is Docker running? then run `pizza-lab down` again' });
   }
+  for (const name of anonymous) await docker.getVolume(name).remove().catch(() => {});
   await forgetComposeLab(home);
   return { wasRunning: containers.length > 0 };
+}
+
+/** The unnamed volumes mounted in the lab's containers (a named volume carries compose's label). */
+async function anonymousVolumes(docker: Docker, containers: readonly Docker.ContainerInfo[]): Promise<string[]> {
+  const mounted = containers.flatMap((c) => c.Mounts ?? []).filter((m) => m.Type === 'volume' && m.Name).map((m) => m.Name!);
+  const anonymous: string[] = [];
+  for (const name of new Set(mounted)) {
+    const volume = await docker.getVolume(name).inspect().catch(() => undefined);
+    if (volume && !volume.Labels?.[LABELS.volume]) anonymous.push(name);
+  }
+  return anonymous;
 }

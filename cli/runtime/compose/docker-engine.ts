@@ -32,14 +32,25 @@ export async function contextSocket(dockerCommand = 'docker'): Promise<string | 
   }
 }
 
-/** Resolves with Compose's version; a one-line error when the docker CLI has no Compose v2. */
-export async function requireComposeV2(dockerCommand = 'docker'): Promise<string> {
+const COMPOSE_FIX = 'install Docker Compose v2 (Docker\'s docker-compose-plugin package, or build it from its Go module: docs/compose.md#compose-v2), or use --runtime native';
+
+/** Whether the docker CLI runs Compose v2: its version, or what is wrong. */
+export async function composeV2(dockerCommand = 'docker'): Promise<{ ok: boolean; detail: string; fix?: string }> {
   try {
     const { stdout } = await run(dockerCommand, ['compose', 'version', '--short'], { timeout: 20_000 });
-    return stdout.trim();
-  } catch (error) {
-    throw new LabError('Docker Compose v2 is missing', { cause: error, hint: 'install the docker-compose-plugin package, or use --runtime native' });
+    const version = stdout.trim();
+    // Compose v1 (docker-compose 1.x) is not a docker CLI plugin and does not answer here.
+    return { ok: true, detail: version.startsWith('v') ? version : `v${version}` };
+  } catch {
+    return { ok: false, detail: 'Docker Compose v2 is missing (`docker compose` does not answer)', fix: COMPOSE_FIX };
   }
+}
+
+/** Resolves with Compose's version; a one-line error when the docker CLI has no Compose v2. */
+export async function requireComposeV2(dockerCommand = 'docker'): Promise<string> {
+  const compose = await composeV2(dockerCommand);
+  if (!compose.ok) throw new LabError('Docker Compose v2 is missing', { hint: COMPOSE_FIX });
+  return compose.detail;
 }
 
 interface EngineFailure {

@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { StackOptions } from '../stack-spec.js';
-import type { MemberStatus } from './member.js';
+import { defaultStackOptions, type StackOptions } from '../stack-spec.js';
+import type { MemberStatus } from '../common/index.js';
 import type { ProcessRef } from './processes.js';
 
 export interface SupervisorInfo {
@@ -74,7 +74,11 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
   await rename(temp, file);
 }
 
-export const readOptions = (paths: HomePaths) => readJson<StackOptions>(paths.options);
+/** The options `up` was given; an older lab's file gets today's defaults for what it lacks. */
+export function readOptions(paths: HomePaths): StackOptions | undefined {
+  const recorded = readJson<Partial<StackOptions>>(paths.options);
+  return recorded && defaultStackOptions(recorded);
+}
 export const readSupervisor = (paths: HomePaths) => readJson<SupervisorInfo>(paths.supervisor);
 export const readState = (paths: HomePaths) => readJson<StateFile>(paths.state);
 

@@ -13,7 +13,7 @@ import { defaultStackOptions, plannedMembers, planStack, portsOf, type StackOpti
 import { homePaths, readOptions, readState, readSupervisor, recordedProcesses, writeJsonAtomic, type HomePaths, type StateFile, type SupervisorInfo } from './home.js';
 import { ensureKafka, type SetupProgress } from './kafka-dist.js';
 import { readTail, rotateIfOver } from './log-files.js';
-import type { MemberAction, MemberStatus } from './member.js';
+import type { MemberAction, MemberStatus } from '../common/index.js';
 import { checkJava, checkPorts, requireChecks } from './prerequisites.js';
 import { isAlive, refOf, signal, waitForExit, type ProcessRef } from './processes.js';
 import { removePostgresData } from './postgres.js';
@@ -21,7 +21,9 @@ import { removePostgresData } from './postgres.js';
 export type UpProgress =
   | { type: 'setup'; message: string; jars?: number }
   | { type: 'member'; member: MemberStatus; elapsedMs: number }
-  | { type: 'note'; message: string };
+  | { type: 'note'; message: string }
+  /** Something the lab runs without, said loudly (a monitoring tool that cannot start). */
+  | { type: 'warning'; message: string };
 
 export interface UpOptions {
   home: string;

@@ -3,9 +3,10 @@
  * what to do about it. `doctor` prints them all; `up` and `setup` stop at the first that fails.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { portFree } from '../../lib/ports.js';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { LabError } from '../../lib/errors.js';
 
@@ -74,7 +75,7 @@ export async function dockerEngine(): Promise<{ answers: boolean; detail: string
   } catch (error) {
     const text = String((error as { stderr?: string }).stderr ?? '');
     if ((error as { code?: string }).code === 'ENOENT') return { answers: false, detail: 'no docker client' };
-    return { answers: false, detail: text.includes('Cannot connect') ? 'docker client only, no engine answers' : 'no Docker engine answers' };
+    return { answers: false, detail: text.includes('Cannot connect') ? 'no Docker engine answers (only its client is here)' : 'no Docker engine answers' };
   }
 }
 
@@ -90,6 +91,8 @@ export async function checkDocker(): Promise<Check> {
 }
 
 export async function checkDisk(path: string, minFreeBytes = 2 * 1024 ** 3): Promise<Check> {
+  // The lab's folder may not exist yet: its disk is the one its nearest existing parent is on.
+  while (!existsSync(path) && dirname(path) !== path) path = dirname(path);
   const stats = await statfs(path);
   const free = stats.bavail * stats.bsize;
   const gib = (free / 1024 ** 3).toFixed(1);

@@ -8,13 +8,13 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createFaultClient } from '../../faults/index.js';
 import { messageOf } from '../../lib/errors.js';
-import { ensureTopics } from '../kafka-admin.js';
+import { bootstrapDatabase, ensureTopics } from '../common/index.js';
 import { planStack } from '../stack-spec.js';
 import { homePaths, readOptions, writeJsonAtomic, type SupervisorInfo } from './home.js';
 import { findKafka } from './kafka-dist.js';
 import { newClusterId } from './kafka.js';
 import { stackMembers } from './members.js';
-import { bootstrapDatabase, postgresLayout } from './postgres.js';
+import { postgresLayout } from './postgres.js';
 import { processStartTime } from './processes.js';
 import { createSupervisor } from './supervisor.js';
 

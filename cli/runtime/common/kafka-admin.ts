@@ -3,8 +3,8 @@
  * (consumers cannot subscribe to a topic that does not exist yet on KRaft).
  */
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import '../../services/kit/kafkajs-idle-loop.js';
-import type { StackPlan } from './stack-spec.js';
+import '../../../services/kit/kafkajs-idle-loop.js';
+import type { StackPlan } from '../stack-spec.js';
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 

@@ -1,0 +1,3 @@
+#!/bin/sh
+# Packages installed into an image start no service.
+exit 101
