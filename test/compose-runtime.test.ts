@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IMAGES } from '../cli/runtime/compose/index.js';
 import { defaultStackOptions, planStack, type StackPlan } from '../cli/runtime/index.js';
 import { filled, metricNames, queries } from './support/dashboards.js';
-import { runCli, type CliResult } from './support/lab.js';
+import { eventually, runCli, type CliResult } from './support/lab.js';
 import { freePortBlock, labPorts } from './support/ports.js';
 import { promises, runScenario } from './support/scenarios.js';
 
@@ -95,6 +95,7 @@ describe.skipIf(!engineHost)('the compose runtime on a real Docker engine', () =
   /** When the lab was started: the dashboards' time range, as Grafana would show this run. */
   let upAt = Date.now();
   const cli = (args: string[], timeoutMs?: number): Promise<CliResult> => runCli(args, { home, env, timeoutMs });
+  const prometheus = () => `http://127.0.0.1:${upArgs[upArgs.indexOf('--prometheus-port') + 1]}`;
   const labContainers = () => docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${project}`] } });
 
   beforeAll(async () => {
@@ -160,6 +161,13 @@ describe.skipIf(!engineHost)('the compose runtime on a real Docker engine', () =
     for (const m of status.members) expect(m, m.name).toMatchObject({ state: 'running', healthy: true });
     const services = new Set((await labContainers()).map((c) => c.Labels['com.docker.compose.service']));
     for (const tool of ['prometheus', 'node-exporter', 'postgres-exporter']) expect(services.has(tool), tool).toBe(true);
+    // The lab did not wait for its tools; the scenarios' figures should not share the machine with
+    // their start, and Prometheus should watch from the first scenario on.
+    await eventually('Prometheus to scrape every service, the fault proxy and both exporters', async () => {
+      const { data } = (await (await fetch(`${prometheus()}/api/v1/targets?state=active`)).json()) as { data: { activeTargets: { labels: { job: string }; health: string }[] } };
+      const up = data.activeTargets.filter((t) => t.health === 'up').map((t) => t.labels.job);
+      return ['services', 'fault-proxy', 'node', 'postgres-exporter'].every((job) => up.includes(job)) && data.activeTargets.filter((t) => t.labels.job === 'services').every((t) => t.health === 'up');
+    }, 120_000, 1000);
   }, 26 * 60_000);
 
   for (const name of SCENARIOS) {
@@ -170,7 +178,6 @@ describe.skipIf(!engineHost)('the compose runtime on a real Docker engine', () =
   }
 
   it('every query of the Grafana dashboards and the alert rules returns data from the lab’s Prometheus', async () => {
-    const prometheus = `http://127.0.0.1:${upArgs[upArgs.indexOf('--prometheus-port') + 1]}`;
     const skipped: string[] = [];
     const empty: string[] = [];
     for (const { where, expr } of queries()) {
@@ -184,7 +191,7 @@ describe.skipIf(!engineHost)('the compose runtime on a real Docker engine', () =
       // Over the run, as a panel shows it: a counter of a member restarted since (payment-outage
       // kills payment) has its points before the restart, not after.
       const range = new URLSearchParams({ query, start: String(upAt / 1000), end: String(Date.now() / 1000), step: '5' });
-      const response = await fetch(`${prometheus}/api/v1/query_range?${range}`);
+      const response = await fetch(`${prometheus()}/api/v1/query_range?${range}`);
       const body = (await response.json()) as { status: string; data: { result: unknown[] }; error?: string };
       expect(body.status, `${where}: ${body.error}`).toBe('success');
       if (body.data.result.length === 0) empty.push(`${where}: ${query}`);

@@ -4,6 +4,7 @@
  * the scenario's own rollback), wait for the saga to settle, gather the evidence, check every
  * expectation against it, and write the report folder.
  */
+import { randomUUID } from 'node:crypto';
 import { DECLINING_PAYMENT_METHOD, PAYMENT_METHODS } from '../../services/events/index.js';
 import { retry } from '../../services/kit/retry.js';
 import type { Action, Scenario, TimelineStep } from '../../scenarios/dsl.js';
@@ -118,6 +119,25 @@ function checkRequirements(stack: Stack, scenario: Scenario): void {
   }
 }
 
+/**
+ * The steady state before the method, as Chaos Toolkit checks it: the gateway answers for the
+ * menu and for orders, on every order instance in turn. It also warms the request path of a lab
+ * that has just started, whose first requests would otherwise weigh on the run's latency. It
+ * creates nothing, so the evidence stays the run's own.
+ */
+async function probeSteadyState(stack: Stack): Promise<void> {
+  const gateway = stack.plan.endpoints.gateway;
+  const orderInstances = stack.plan.instances.filter((i) => i.service === 'order').length;
+  const probes = [`${gateway}/api/v1/menu`, ...Array.from({ length: 2 * orderInstances }, () => `${gateway}/api/v1/orders/${randomUUID()}`)];
+  for (const url of probes) {
+    const response = await fetch(url, { signal: AbortSignal.timeout(10_000) }).catch((error: unknown) => {
+      throw new LabError(`the lab does not answer at ${gateway}: ${messageOf(error)}`, { hint: 'see `pizza-lab status`' });
+    });
+    await response.arrayBuffer();
+    if (response.status >= 500) throw new LabError(`the lab is not in its steady state: GET ${new URL(url).pathname} answered ${response.status}`, { hint: 'see `pizza-lab status` and `pizza-lab logs <member>`; `pizza-lab fault heal` undoes faults' });
+  }
+}
+
 async function waitHealthy(stack: Stack, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let unhealthy: string[] = [];
@@ -191,9 +211,10 @@ export async function runScenario(options: RunOptions): Promise<Journal> {
 
   try {
     checkRequirements(stack, scenario);
-    emit({ type: 'phase', message: 'healing any fault left over and checking the lab is healthy' });
+    emit({ type: 'phase', message: 'healing any fault left over and checking the lab is healthy and answers' });
     await context.faults.heal();
     await waitHealthy(stack, 60_000);
+    await probeSteadyState(stack);
 
     t0 = Date.now();
     journal.run.startedAt = new Date(t0).toISOString();
