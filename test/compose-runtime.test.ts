@@ -155,6 +155,9 @@ describe.skipIf(!engineHost)('the compose runtime on a real Docker engine', () =
     console.log(`compose up (the first of this run; it builds the service image unless the engine has it): ${((Date.now() - started) / 1000).toFixed(1)} s`);
     expect(result.code, `${result.stdout}\n${result.stderr.slice(-3000)}`).toBe(0);
     expect(result.stdout).toMatch(/the lab is up in /);
+    // The pages of the tools that run, and of no other.
+    expect(result.stdout).toMatch(new RegExp(`prometheus\\s+http://127\\.0\\.0\\.1:${upArgs[upArgs.indexOf('--prometheus-port') + 1]}`));
+    expect(result.stdout).not.toMatch(/grafana|kafka-ui|pgadmin/);
     const status = JSON.parse((await cli(['status', '--json'])).stdout) as StatusJson;
     expect(status.runtime).toBe('compose');
     expect(status.members.map((m) => m.name)).toEqual(['postgres', 'kafka', 'fault-proxy', ...plan.instances.map((i) => i.member)]);

@@ -2,7 +2,7 @@
  * Pieces several commands print the same way: the member table and the lab's addresses.
  */
 import { color, renderTable } from '../lib/output.js';
-import { TOOL_PORTS, type MemberStatus, type RuntimeName, type StackPlan } from '../runtime/index.js';
+import { TOOL_PORTS, type MemberStatus, type StackPlan } from '../runtime/index.js';
 
 export function stateColor(member: Pick<MemberStatus, 'state' | 'healthy'>): string {
   const text = member.state;
@@ -23,19 +23,16 @@ export function memberTable(members: readonly MemberStatus[]): string {
   ]);
 }
 
-/** The lab's addresses; under compose, the monitoring tools' pages too. */
-export function addresses(plan: StackPlan, runtime: RuntimeName = 'native'): string {
-  const tools =
-    runtime === 'compose'
-      ? TOOL_PORTS.filter((t) => plan.options.monitoring.includes(t.tool)).map((t) => [t.tool, `http://${plan.host}:${plan.options.toolPorts[t.key]}  (monitoring, not waited for)`])
-      : [];
+/** The lab's addresses, and the pages of the monitoring tools that run beside it (compose). */
+export function addresses(plan: StackPlan, tools: readonly string[] = []): string {
+  const pages = TOOL_PORTS.filter((t) => tools.includes(t.tool)).map((t) => [t.tool, `http://${plan.host}:${plan.options.toolPorts[t.key]}  (monitoring, starting)`]);
   const rows = [
     ['web shop and API', `${plan.endpoints.gateway}  (OpenAPI: ${plan.endpoints.gateway}/api/openapi.json)`],
     ['Kafka (tools)', plan.brokers.length === 0 ? `${plan.endpoints.kafka.join(',')}  (existing, --kafka)` : plan.endpoints.kafka.join(',')],
     // An existing database's password is the user's own: not printed.
     ['PostgreSQL', plan.postgres.external ? `${plan.endpoints.postgres.replace(/:[^:@/]*@/, ':***@')}  (existing, --postgres)` : plan.endpoints.postgres],
     ['fault API', `${plan.endpoints.faultApi}  (Toxiproxy-compatible)`],
-    ...tools,
+    ...pages,
   ];
   const width = Math.max(...rows.map(([label]) => label!.length));
   return rows.map(([label, value]) => `  ${color.bold(label!.padEnd(width))}  ${value}`).join('\n');

@@ -69,7 +69,7 @@ export default defineCommand({
       if (first) say(first);
       say(memberTable(status.members));
       say();
-      say(addresses(stack.plan, stack.runtime));
+      say(addresses(stack.plan, await stack.tools()));
       if (closing) {
         say();
         say(closing);

@@ -29,6 +29,8 @@ export interface Stack {
   control(member: string, action: MemberAction, options?: { signal?: string }): Promise<MemberStatus>;
   /** Writes a member's log to `out`; with `follow`, keeps writing until the signal aborts. */
   logs(member: string, out: NodeJS.WritableStream, options?: LogOptions): Promise<void>;
+  /** The monitoring tools running beside the lab (the compose runtime's; none natively). */
+  tools(): Promise<string[]>;
   /** Stops every member and leaves no process behind; `volumes` also deletes the data. */
   down(options?: { volumes?: boolean; onProgress?: (message: string) => void }): Promise<void>;
 }

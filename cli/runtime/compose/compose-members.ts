@@ -11,6 +11,8 @@ import type { PlannedMember } from '../stack-spec.js';
 export const LABELS = {
   /** Set by the generated compose file on every member's container (compose-file.ts). */
   member: 'pizza-lab.member',
+  /** member kinds, `tool` for the monitoring tools, `host` for the container that holds the network. */
+  kind: 'pizza-lab.kind',
   project: 'com.docker.compose.project',
   service: 'com.docker.compose.service',
   number: 'com.docker.compose.container-number',

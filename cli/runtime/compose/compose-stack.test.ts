@@ -30,6 +30,8 @@ interface FakeContainer {
   service: string;
   /** The `pizza-lab.member` label the generated compose file sets. */
   member?: string;
+  /** The `pizza-lab.kind` label (`tool` for a monitoring tool). */
+  kind?: string;
   number?: number;
   project?: string;
   oneoff?: boolean;
@@ -97,6 +99,7 @@ class FakeEngine {
   private labels(c: FakeContainer): Record<string, string> {
     return {
       ...(c.member ? { 'pizza-lab.member': c.member } : {}),
+      ...(c.kind ? { 'pizza-lab.kind': c.kind } : {}),
       'com.docker.compose.project': c.project ?? 'pizza-lab',
       'com.docker.compose.service': c.service,
       'com.docker.compose.container-number': String(c.number ?? 1),
@@ -296,9 +299,19 @@ function healthyLab(options: StackOptions, extra: Partial<FakeContainer> = {}) {
     const service = member === 'fault-proxy' ? 'toxiproxy' : member;
     byName.set(member, engine.add({ service, member, health: member === 'fault-proxy' ? undefined : 'healthy', ...extra }));
   }
-  engine.add({ service: 'grafana', health: 'healthy', ...extra });
+  engine.add({ service: 'grafana', kind: 'tool', health: 'healthy', ...extra });
+  engine.add({ service: 'kafka-ui', kind: 'tool', status: 'exited', exitCode: 1, ...extra });
   return byName;
 }
+
+describe('tools', () => {
+  it('names the monitoring tools that run beside the lab, not those that do not', async () => {
+    const options = labOptions();
+    const { stack } = await labOn(options);
+    healthyLab(options);
+    expect(await stack.tools()).toEqual(['grafana']);
+  });
+});
 
 describe('status', () => {
   it('maps the project’s containers to the members of the plan, in the native order', async () => {
@@ -490,7 +503,7 @@ describe('logs', () => {
     const error = await stack.logs('kafak', collect().stream).catch((e: LabError) => e);
     expect(error).toBeInstanceOf(LabError);
     expect((error as LabError).message).toBe('no member named "kafak"');
-    expect((error as LabError).hint).toBe('members: postgres, kafka, fault-proxy, frontend, payment-provider, order, payment, notification, dlq, gateway, grafana');
+    expect((error as LabError).hint).toBe('members: postgres, kafka, fault-proxy, frontend, payment-provider, order, payment, notification, dlq, gateway, grafana, kafka-ui');
   });
 });
 
@@ -632,7 +645,7 @@ describe('up and down', () => {
     healthyLab(options);
     const cli = await fakeDocker({ down: 'echo " Network pizza-lab_default Resource is still in use" >&2' });
     const error = (await downCompose(home, { docker, dockerCommand: cli.command }).catch((e: unknown) => e)) as LabError;
-    expect(error.message).toMatch(/^docker compose down did not take the lab down — 11 containers left \(pizza-lab-postgres-1, /);
+    expect(error.message).toMatch(/^docker compose down did not take the lab down — 12 containers left \(pizza-lab-postgres-1, /);
     expect(error.hint).toBe('is Docker running? then run `pizza-lab down` again');
     expect(readComposeRecord(home)).toBeDefined();
   });

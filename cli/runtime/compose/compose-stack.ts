@@ -238,6 +238,11 @@ export class ComposeStack implements Stack {
     });
   }
 
+  async tools(): Promise<string[]> {
+    const list = await projectContainers(this.docker, this.record.project);
+    return list.filter((c) => c.Labels[LABELS.kind] === 'tool' && c.State === 'running').map((c) => c.Labels[LABELS.service]!);
+  }
+
   async down(options: { volumes?: boolean; onProgress?: (message: string) => void } = {}): Promise<void> {
     await downCompose(this.home, { ...options, docker: this.docker, dockerCommand: this.options.dockerCommand });
   }

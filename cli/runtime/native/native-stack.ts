@@ -90,6 +90,11 @@ export class NativeStack implements Stack {
     return writeMemberLog(this.paths, member, out, options, this.plan);
   }
 
+  /** The native lab runs no monitoring tool: `pizza-lab dashboard` is its view. */
+  async tools(): Promise<string[]> {
+    return [];
+  }
+
   async down(options: { volumes?: boolean; onProgress?: (message: string) => void } = {}): Promise<void> {
     await downNative(this.paths.home, options);
   }
